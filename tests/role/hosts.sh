@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Host harness for the cloudflared role tests: build (and cache) Debian rootfs tarballs with
+# debootstrap, boot them with systemd-nspawn --ephemeral, find the container's leader PID for
+# the community.docker.nsenter connection, and power them off again.
+# Sourced by run.sh; the functions log to stderr and print results on stdout.
+
+EDGEOPS_CACHE="${EDGEOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgeops}"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# Packages a "fresh" test host gets on top of minbase. python3-apt is what the apt module needs;
+# procps gives `ps` for the secret-in-process-list checks.
+ROOTFS_INCLUDE="systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,procps"
+ROOTFS_FORMAT=3   # bump to rebuild cached tarballs when ROOTFS_INCLUDE changes
+
+log() { printf '[role-tests] %s\n' "$*" >&2; }
+
+# rootfs_tarball RELEASE -> path of a cached tarball, built when missing
+rootfs_tarball() {
+    local release="$1"
+    local tarball="$EDGEOPS_CACHE/rootfs-$release-v$ROOTFS_FORMAT.tar"
+    if [[ ! -s "$tarball" ]]; then
+        mkdir -p "$EDGEOPS_CACHE"
+        local tmp
+        tmp="$(mktemp -d "$EDGEOPS_CACHE/debootstrap-$release.XXXXXX")"
+        log "debootstrap $release (cold cache, about a minute)"
+        if ! debootstrap --variant=minbase --include="$ROOTFS_INCLUDE" "$release" "$tmp/root" "$DEBIAN_MIRROR" \
+                >"$tmp/debootstrap.log" 2>&1; then
+            tail -n 30 "$tmp/debootstrap.log" >&2
+            rm -rf "$tmp"
+            return 1
+        fi
+        # The machine id is regenerated per boot; an empty file makes systemd treat it as fresh.
+        : >"$tmp/root/etc/machine-id"
+        echo "edgeops-$release" >"$tmp/root/etc/hostname"
+        rm -rf "$tmp/root/var/cache/apt/archives/"*.deb "$tmp/root/var/lib/apt/lists/"*
+        tar -C "$tmp/root" --numeric-owner -cf "$tarball.part" .
+        mv "$tarball.part" "$tarball"
+        rm -rf "$tmp"
+    fi
+    printf '%s\n' "$tarball"
+}
+
+# unpack_rootfs RELEASE DEST -> DEST holds a fresh copy of the cached rootfs
+unpack_rootfs() {
+    local tarball
+    tarball="$(rootfs_tarball "$1")" || return 1
+    mkdir -p "$2"
+    tar -C "$2" --numeric-owner -xf "$tarball"
+}
+
+# boot_host NAME ROOT LOGFILE -> prints the leader PID once systemd inside is up.
+# --ephemeral keeps ROOT pristine (a btrfs/overlay snapshot or a copy); no --private-network so
+# the container shares 127.0.0.1 with the harness (emulator, HTTP server).
+boot_host() {
+    local name="$1" root="$2" logfile="$3"
+    systemd-nspawn -D "$root" --ephemeral --boot --register=no --keep-unit --console=pipe \
+        --machine="$name" </dev/null >"$logfile" 2>&1 &
+    local nspawn_pid=$!
+    echo "$nspawn_pid" >"$logfile.pid"
+    local leader="" state="" i
+    for i in $(seq 1 150); do
+        if ! kill -0 "$nspawn_pid" 2>/dev/null; then
+            log "systemd-nspawn for $name exited early:"; tail -n 20 "$logfile" >&2; return 1
+        fi
+        if [[ -z "$leader" ]]; then
+            # the leader is nspawn's child running systemd as PID 1 of the container
+            leader="$(pgrep -P "$nspawn_pid" 2>/dev/null | head -n 1 || true)"
+        fi
+        if [[ -n "$leader" ]]; then
+            state="$(nsenter -t "$leader" -a systemctl is-system-running 2>/dev/null || true)"
+            case "$state" in
+                running|degraded) printf '%s\n' "$leader"; return 0 ;;
+            esac
+        fi
+        sleep 0.2
+    done
+    log "host $name did not finish booting (state: ${state:-unknown})"; tail -n 20 "$logfile" >&2
+    return 1
+}
+
+# stop_host LOGFILE LEADER: poweroff inside, then make sure nspawn is gone
+stop_host() {
+    local logfile="$1" leader="$2" nspawn_pid i
+    nspawn_pid="$(cat "$logfile.pid" 2>/dev/null || true)"
+    [[ -n "$nspawn_pid" ]] || return 0
+    if [[ -n "$leader" ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+        nsenter -t "$leader" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
+    fi
+    for i in $(seq 1 50); do
+        kill -0 "$nspawn_pid" 2>/dev/null || return 0
+        sleep 0.2
+    done
+    kill "$nspawn_pid" 2>/dev/null || true
+    sleep 1
+    kill -9 "$nspawn_pid" 2>/dev/null || true
+}
