@@ -1,0 +1,267 @@
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One HTTP client for the Cloudflare v4 API.
+
+Private to this collection. Handles auth, the response envelope, paging and retries, so no
+module ever builds a request, parses an envelope or sleeps by itself.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+import traceback
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    import urllib3
+except ImportError:  # pragma: no cover - reported through missing_required_lib
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = "edgeops.cloudflare/%s (Ansible collection)" % COLLECTION_VERSION
+DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+MAX_PER_PAGE = 1000
+RETRYABLE_STATUS = frozenset((502, 503, 504))
+# Methods that may be repeated safely after an ambiguous failure.
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "PATCH", "DELETE"))
+BACKOFF_BASE = 1.0
+BACKOFF_MAX = 30.0
+
+
+def default_sleep(seconds):
+    """The one place this collection waits; tests replace it to run retries instantly."""
+    time.sleep(seconds)
+
+
+class CloudflareError(Exception):
+    """A request to the Cloudflare API failed.
+
+    Carries the HTTP status (None when no answer came), the method, the path without its query
+    string, and Cloudflare's ``errors`` list of ``{code, message}``.
+    """
+
+    def __init__(self, method, path, status=None, errors=None, reason=None, hint=None):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.errors = [_error_item(e) for e in (errors or [])]
+        self.reason = reason
+        self.hint = hint
+        super(CloudflareError, self).__init__(self._format())
+
+    def with_hint(self, hint):
+        """The same error with advice for the user appended to its message."""
+        return CloudflareError(self.method, self.path, self.status, self.errors, self.reason, hint)
+
+    @property
+    def codes(self):
+        return [e["code"] for e in self.errors if e.get("code") is not None]
+
+    def has_code(self, *codes):
+        return any(code in self.codes for code in codes)
+
+    def _format(self):
+        text = self._describe()
+        return "%s. %s" % (text.rstrip("."), self.hint) if self.hint else text
+
+    def _describe(self):
+        where = "on %s %s" % (self.method, self.path)
+        status = "HTTP %s" % self.status if self.status is not None else "no HTTP response"
+        if len(self.errors) == 1:
+            err = self.errors[0]
+            return "Cloudflare API error %s (%s) %s: %s" % (err["code"], status, where, err["message"])
+        if self.errors:
+            details = "; ".join("%s: %s" % (e["code"], e["message"]) for e in self.errors)
+            return "Cloudflare API error (%s) %s: %s" % (status, where, details)
+        return "Cloudflare API request failed (%s) %s: %s" % (status, where, self.reason or "no details")
+
+    def to_dict(self):
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "errors": list(self.errors),
+        }
+
+
+class CloudflareTransportError(CloudflareError):
+    """No HTTP response came back. ``sent`` tells whether the request may have reached the API."""
+
+    def __init__(self, method, path, reason, sent):
+        self.sent = sent
+        super(CloudflareTransportError, self).__init__(method, path, reason=reason)
+
+
+def _error_item(item):
+    if isinstance(item, dict):
+        return {"code": item.get("code"), "message": str(item.get("message", ""))}
+    return {"code": None, "message": str(item)}
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait for a ``Retry-After`` header value (delta-seconds or an HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _transport_failure(exc):
+    """Describe a requests exception and whether the request may have reached the server."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connection timed out", False
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "timed out waiting for the response", True
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error (check validate_certs and ca_path)", False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):
+            return "could not connect to the API", False
+        return "connection closed before a response arrived", True
+    return "request failed (%s)" % type(exc).__name__, True
+
+
+class CloudflareClient(object):
+    """Talks to the Cloudflare v4 API over one requests.Session.
+
+    ``request`` returns the envelope's ``result``; ``paginate`` yields the items of a list
+    endpoint. Every failure raises :class:`CloudflareError`. ``sleep`` is injectable so tests
+    can run retries without waiting.
+    """
+
+    def __init__(self, base_url=DEFAULT_BASE_URL, api_token=None, api_email=None, api_key=None,
+                 timeout=30, retries=5, retry_max_wait=300, validate_certs=True, ca_path=None,
+                 sleep=None):
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_max_wait = retry_max_wait
+        self.sleep = sleep or default_sleep
+        self.request_count = 0
+        self.session = requests.Session()
+        # Retries are ours alone: urllib3 must never repeat a request behind our back.
+        adapter = HTTPAdapter(max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+        if api_token:
+            self.session.headers["Authorization"] = "Bearer %s" % api_token
+        elif api_email and api_key:
+            self.session.headers["X-Auth-Email"] = api_email
+            self.session.headers["X-Auth-Key"] = api_key
+
+    def backoff(self, attempt):
+        """Exponential backoff with jitter for the given 1-based attempt."""
+        delay = min(BACKOFF_MAX, BACKOFF_BASE * (2 ** (attempt - 1)))
+        return delay * random.uniform(0.5, 1.0)
+
+    def envelope(self, method, path, params=None, json=None, idempotent=None):
+        """Send one API call (with retries) and return the whole success envelope."""
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = self.base_url + path
+        attempt = 0
+        while True:
+            attempt += 1
+            can_retry = attempt <= self.retries
+            self.request_count += 1
+            try:
+                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                reason, sent = _transport_failure(exc)
+                if can_retry and (idempotent or not sent):
+                    self.sleep(self.backoff(attempt))
+                    continue
+                raise CloudflareTransportError(method, path, reason, sent)
+            status = response.status_code
+            if status == 429 and can_retry:
+                # A 429 means the request was refused unprocessed: safe to repeat for any method.
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+                wait = self.backoff(attempt) if wait is None else wait
+                if wait > self.retry_max_wait:
+                    raise self._error(method, path, response).with_hint(
+                        "Rate limited: Retry-After of %ds exceeds retry_max_wait (%ds)" % (wait, self.retry_max_wait))
+                self.sleep(wait)
+                continue
+            if status in RETRYABLE_STATUS and idempotent and can_retry:
+                self.sleep(self.backoff(attempt))
+                continue
+            return self._unwrap(method, path, response)
+
+    def request(self, method, path, params=None, json=None, idempotent=None):
+        """Send one API call and return its ``result``."""
+        return self.envelope(method, path, params=params, json=json, idempotent=idempotent).get("result")
+
+    def get(self, path, params=None):
+        return self.request("GET", path, params=params)
+
+    def post(self, path, json=None, idempotent=None):
+        return self.request("POST", path, json={} if json is None else json, idempotent=idempotent)
+
+    def put(self, path, json=None):
+        return self.request("PUT", path, json={} if json is None else json)
+
+    def patch(self, path, json=None):
+        return self.request("PATCH", path, json={} if json is None else json)
+
+    def delete(self, path, params=None, json=None):
+        # Cloudflare declares a required (empty) JSON body on most DELETEs.
+        return self.request("DELETE", path, params=params, json={} if json is None else json)
+
+    def paginate(self, path, params=None, per_page=MAX_PER_PAGE):
+        """Yield every item of a paged list, stopping at total_count or a short page."""
+        query = dict(params or {})
+        page = 1
+        seen = 0
+        while True:
+            query.update(page=page, per_page=per_page)
+            body = self.envelope("GET", path, params=query)
+            items = body.get("result") or []
+            for item in items:
+                yield item
+            seen += len(items)
+            total = (body.get("result_info") or {}).get("total_count")
+            if len(items) < per_page or (total is not None and seen >= total):
+                return
+            page += 1
+
+    def _unwrap(self, method, path, response):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "success" in body:
+            if body.get("success") and response.ok:
+                return body
+            raise CloudflareError(method, path, response.status_code, body.get("errors"), reason=response.reason)
+        if response.ok:
+            raise CloudflareError(method, path, response.status_code, reason="the response is not a Cloudflare API envelope")
+        raise self._error(method, path, response)
+
+    @staticmethod
+    def _error(method, path, response):
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        errors = body.get("errors") if isinstance(body, dict) else None
+        return CloudflareError(method, path, response.status_code, errors, reason=response.reason)

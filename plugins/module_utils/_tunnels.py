@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tunnel resources: cloudflared tunnels and WARP connectors, declared once for every module."""
+
+from __future__ import annotations
+
+from ._common import ModuleError
+from ._resource import Resource
+
+TUNNEL_FIELDS = ("id", "name", "account_tag", "config_src", "status", "created_at", "deleted_at",
+                 "conns_active_at", "conns_inactive_at", "tun_type", "metadata")
+
+
+def config_src_of(tunnel):
+    """``config_src``, or the older ``remote_config`` flag when the API sends only that."""
+    if tunnel.get("config_src"):
+        return tunnel["config_src"]
+    if tunnel.get("remote_config") is not None:
+        return "cloudflare" if tunnel["remote_config"] else "local"
+    return None
+
+
+class CfdTunnel(Resource):
+    noun = "tunnel"
+    path = "/accounts/{account_id}/cfd_tunnel"
+    result_key = "tunnel"
+    fields = TUNNEL_FIELDS
+    create_only = ("config_src",)
+    updatable = ("name",)
+    secret = "tunnel_secret"
+
+    def current_value(self, obj, option):
+        if option == "config_src":
+            return config_src_of(obj)
+        return obj.get(option)
+
+    def predict_created(self, body):
+        tunnel = super(CfdTunnel, self).predict_created(body)
+        tunnel.update(config_src=body.get("config_src", "local"), status="inactive", tun_type="cfd_tunnel",
+                      account_tag=self.params["account_id"], metadata={})
+        return tunnel
+
+    # ---- connections -------------------------------------------------------------------
+    def connections_path(self, tunnel_id):
+        return self.item_path(tunnel_id, "connections")
+
+    def connection_scope(self):
+        connector_id = self.params.get("connector_id")
+        return {"client_id": connector_id} if connector_id else None
+
+    def present(self):
+        tunnel = super(CfdTunnel, self).present()
+        if self.params.get("cleanup_connections") and tunnel.get("id"):
+            self.cleanup_connections(tunnel["id"])
+        return tunnel
+
+    def cleanup_connections(self, tunnel_id):
+        """Remove connections, as a change only when there are some (reruns send no write)."""
+        connector_id = self.params.get("connector_id")
+        connectors = self.client.get(self.connections_path(tunnel_id)) or []
+        have = [c.get("id") for c in connectors]
+        removed = [cid for cid in have if connector_id in (None, cid)]
+        self.extra["connections_removed"] = removed
+        if not removed:
+            return
+        self.changed = True
+        self.record({"connectors": have}, {"connectors": [cid for cid in have if cid not in removed]})
+        if not self.check_mode:
+            self.client.delete(self.connections_path(tunnel_id), params=self.connection_scope())
+
+    def before_delete(self, current):
+        if self.params.get("cleanup_connections"):
+            self.client.delete(self.connections_path(current["id"]), params=self.connection_scope())
+
+    def explain_delete_failure(self, exc, current):
+        text = " ".join(e["message"] for e in exc.errors).lower()
+        if exc.status == 400 and (exc.has_code(1022) or "connection" in text):
+            if self.params.get("cleanup_connections"):
+                hint = ("Connections of other connectors remain (connector_id limited the cleanup); "
+                        "remove connector_id to clean up all connections before deleting.")
+            else:
+                hint = ("The tunnel still has connections: stop its connectors, or set cleanup_connections: true "
+                        "to remove the connections before deleting.")
+            return exc.with_hint(hint)
+        return exc
+
+
+def require(resource):
+    """The live object a task names, or a clear error naming what was looked for."""
+    obj = resource.find()
+    params = resource.params
+    what = "id %s" % params["id"] if params.get("id") else "name %r" % params.get("name")
+    if obj is None:
+        raise ModuleError("No live %s with %s in account %s." % (resource.noun, what, params["account_id"]))
+    if obj.get("deleted_at"):
+        raise ModuleError("%s with %s was deleted at %s." % (resource.noun.capitalize(), what, obj["deleted_at"]))
+    return obj
+
+
+# ---- reading ---------------------------------------------------------------------------
+LIST_FILTERS = ("name", "include_prefix", "exclude_prefix", "status", "existed_at", "was_active_at", "was_inactive_at")
+TUNNEL_TYPES = ("cfd_tunnel", "warp_connector", "ip_sec", "gre", "cni", "warp", "magic")
+
+
+def list_query(params):
+    """The list endpoint's query string for the filter options a task gave."""
+    query = dict((key, params[key]) for key in LIST_FILTERS if params.get(key) is not None)
+    if params.get("id"):
+        query["uuid"] = params["id"]
+    if params.get("is_deleted") is not None:
+        query["is_deleted"] = "true" if params["is_deleted"] else "false"
+    return query
+
+
+def tunnel_view(tunnel):
+    view = dict((field, tunnel.get(field)) for field in TUNNEL_FIELDS)
+    view["config_src"] = config_src_of(tunnel)
+    return view
+
+
+def active_connectors(connectors):
+    """Connectors that have at least one connection serving (not pending reconnect)."""
+    return [c for c in connectors if any(not conn.get("is_pending_reconnect") for conn in c.get("conns") or [])]

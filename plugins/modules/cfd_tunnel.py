@@ -1,0 +1,237 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cfd_tunnel
+short_description: Create, rename, rotate, clean up and delete Cloudflare Tunnels (cloudflared)
+version_added: 0.1.0
+description:
+  - Manages a cloudflared tunnel of a Cloudflare account, found by its live O(name) or by O(id).
+  - Creates it when missing, renames it (O(id) with a new O(name)), rotates its secret, removes its
+    connections, and deletes it.
+  - Creating is safe against races and lost responses; the module never creates two tunnels and never
+    replaces one silently.
+  - Never returns the tunnel secret, the tunnel token or the credentials file. Use M(edgeops.cloudflare.tunnel_token)
+    to fetch the token that C(cloudflared tunnel run) needs.
+author:
+  - edgeops maintainers
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.cloudflare.action_attributes
+options:
+  name:
+    description:
+      - Name of the tunnel. Names are unique among the live (not deleted) tunnels of an account.
+      - Without O(id), the tunnel is found by this exact name among live tunnels (deleted tunnels that
+        kept the name are ignored). When several live tunnels match, the task fails and asks for O(id).
+      - With O(id), the tunnel is renamed to this name when it differs.
+      - Required when creating a tunnel.
+    type: str
+  id:
+    description:
+      - UUID of an existing tunnel. Takes precedence over O(name) for finding the tunnel.
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the tunnel, V(absent) deletes it.
+      - Deleting a tunnel that is already deleted or does not exist changes nothing.
+    type: str
+    choices: [present, absent]
+    default: present
+  config_src:
+    description:
+      - Where the tunnel's ingress configuration lives. V(local) means a config file on the host running
+        cloudflared; V(cloudflare) means it is managed remotely (see M(edgeops.cloudflare.cfd_tunnel_config)).
+      - Set at creation only; the API cannot change it. When an existing tunnel differs, the task fails
+        naming both values rather than replacing the tunnel.
+      - When omitted, a new tunnel is created with the API's default (V(local)) and an existing one is not checked.
+    type: str
+    choices: [local, cloudflare]
+  tunnel_secret:
+    description:
+      - Secret of the tunnel, base64 (standard alphabet, padded) of at least 32 random bytes, for example
+        the output of C(openssl rand -base64 32). Checked before any request is sent.
+      - When omitted on creation, Cloudflare generates one.
+      - The API never returns a secret, so the module cannot compare it; see O(update_secret).
+    type: str
+  update_secret:
+    description:
+      - V(on_create) sets O(tunnel_secret) only when the tunnel is created.
+      - V(always) rotates the secret on every run and always reports a change. Without O(tunnel_secret)
+        a new random secret is generated.
+      - Rotating the secret changes the tunnel token. Running connectors keep their connections until
+        restarted; restart them with the new token (the M(edgeops.cloudflare.cloudflared) role does) and
+        clean up the old connections (O(cleanup_connections)).
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  cleanup_connections:
+    description:
+      - Remove the tunnel's connections (of all connectors, or only of O(connector_id)).
+      - With O(state=present) this is a step of its own, reported as a change only when there were
+        connections to remove. With O(state=absent) it runs before the delete, which Cloudflare refuses
+        while connections exist.
+    type: bool
+    default: false
+  connector_id:
+    description:
+      - With O(cleanup_connections), remove only the connections of this connector (a cloudflared
+        instance; its UUID is the C(client_id) of its connections).
+    type: str
+notes:
+  - "Request cost: an unchanged tunnel found by name costs one request; creating costs two; renaming by
+    id two; deleting by name two, three with O(cleanup_connections)."
+seealso:
+  - module: edgeops.cloudflare.cfd_tunnel_info
+  - module: edgeops.cloudflare.tunnel_token
+  - module: edgeops.cloudflare.cfd_tunnel_config
+"""
+
+EXAMPLES = r"""
+- name: Set the connection options once for every module of the collection
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/edgeops.cloudflare.cloudflare:
+      api_token: "{{ vault_cloudflare_api_token }}"
+      account_id: "{{ cloudflare_account_id }}"
+  tasks:
+    - name: Create a remotely managed tunnel
+      edgeops.cloudflare.cfd_tunnel:
+        name: web-eu-1
+        config_src: cloudflare
+      register: web_tunnel
+
+    - name: Show its id
+      ansible.builtin.debug:
+        msg: "Tunnel {{ web_tunnel.tunnel.id }} is {{ web_tunnel.tunnel.status }}"
+
+- name: Create a tunnel with a secret from a vault
+  edgeops.cloudflare.cfd_tunnel:
+    name: db-bastion
+    tunnel_secret: "{{ vault_db_bastion_tunnel_secret }}"
+
+- name: Rename a tunnel, found by id
+  edgeops.cloudflare.cfd_tunnel:
+    id: 2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+    name: web-eu-1-old
+
+- name: Rotate the secret (the token changes; restart connectors with the new token)
+  edgeops.cloudflare.cfd_tunnel:
+    name: web-eu-1
+    update_secret: always
+
+- name: Drop the connections of one stale connector
+  edgeops.cloudflare.cfd_tunnel:
+    name: web-eu-1
+    cleanup_connections: true
+    connector_id: 7f8e9d0c-1b2a-4c3d-8e4f-5a6b7c8d9e0f
+
+- name: Delete a tunnel, removing its connections first
+  edgeops.cloudflare.cfd_tunnel:
+    name: web-eu-1
+    state: absent
+    cleanup_connections: true
+"""
+
+RETURN = r"""
+tunnel:
+  description:
+    - The tunnel after the task; before it for O(state=absent) (with C(deleted_at) set once deleted).
+    - Empty when O(state=absent) found no tunnel. In check mode, the predicted tunnel (C(id) is null for a
+      tunnel that would be created).
+    - Never contains the secret, the token or the credentials file.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Tunnel UUID.
+      type: str
+      sample: 2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+    name:
+      description: Tunnel name.
+      type: str
+      sample: web-eu-1
+    account_tag:
+      description: Account id that owns the tunnel.
+      type: str
+    config_src:
+      description: V(local) or V(cloudflare) (read from C(config_src), or from the older C(remote_config) flag).
+      type: str
+      sample: cloudflare
+    status:
+      description: V(inactive) (never connected), V(healthy), V(degraded) or V(down).
+      type: str
+      sample: healthy
+    created_at:
+      description: Creation time.
+      type: str
+    deleted_at:
+      description: Deletion time, null for a live tunnel.
+      type: str
+    conns_active_at:
+      description: Since when the tunnel has had connections; null when it has none.
+      type: str
+    conns_inactive_at:
+      description: Since when the tunnel has had no connections; null while it has some.
+      type: str
+    tun_type:
+      description: Tunnel type, V(cfd_tunnel).
+      type: str
+    metadata:
+      description: Free-form metadata.
+      type: dict
+secret_rotated:
+  description: True when the secret was (or in check mode would be) rotated.
+  returned: when the secret was rotated
+  type: bool
+connections_removed:
+  description: UUIDs of the connectors whose connections were (or would be) removed with O(cleanup_connections).
+  returned: when O(cleanup_connections=true)
+  type: list
+  elements: str
+"""
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
+    CloudflareModule,
+    ModuleError,
+    check_not_empty,
+    check_tunnel_secret,
+    check_uuid,
+    run_module,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel
+
+
+def check_params(params):
+    check_uuid(params["id"], "id")
+    check_uuid(params["connector_id"], "connector_id")
+    check_not_empty(params["name"], "name")
+    check_tunnel_secret(params["tunnel_secret"])
+    if params["connector_id"] and not params["cleanup_connections"]:
+        raise ModuleError("connector_id only makes sense with cleanup_connections: true.")
+
+
+def main():
+    module = CloudflareModule(
+        argument_spec=dict(
+            name=dict(type="str"),
+            id=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            config_src=dict(type="str", choices=["local", "cloudflare"]),
+            tunnel_secret=dict(type="str", no_log=True),
+            update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+            cleanup_connections=dict(type="bool", default=False),
+            connector_id=dict(type="str"),
+        ),
+        required_one_of=[["name", "id"]],
+    )
+    run_module(module, lambda client: CfdTunnel(client, module.params, module.check_mode, module._diff).run(), check_params)
+
+
+if __name__ == "__main__":
+    main()
