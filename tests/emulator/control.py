@@ -1,0 +1,191 @@
+"""Client for the emulator's /_emulator control endpoints; also a CLI for shell scripts.
+
+    python -m tests.emulator.control --url http://127.0.0.1:8787 reset
+    python -m tests.emulator.control --url URL requests [--method POST] [--path /accounts/.../cfd_tunnel]
+    python -m tests.emulator.control --url URL writes
+    python -m tests.emulator.control --url URL clear-requests
+    python -m tests.emulator.control --url URL fault --action 429 [--method M] [--path RE] [--count N] ...
+    python -m tests.emulator.control --url URL random-faults --rate 0.2 --seed 7 [--actions 429,5xx]
+    python -m tests.emulator.control --url URL clear-faults
+    python -m tests.emulator.control --url URL register-connector [--connections N] [--connector-id U]
+        (the tunnel token is read from stdin or from the file named by --token-file, never from argv)
+    python -m tests.emulator.control --url URL unregister-connector CONNECTOR_ID
+    python -m tests.emulator.control --url URL add-zone NAME
+    python -m tests.emulator.control --url URL state
+"""
+
+import argparse
+import json
+import sys
+
+import requests
+
+API_PREFIX = "/client/v4"
+
+
+class EmulatorControlError(Exception):
+    def __init__(self, status, body):
+        super().__init__("emulator control call failed: HTTP %s %s" % (status, body))
+        self.status = status
+        self.body = body
+
+
+class EmulatorControl:
+    """Wraps the control endpoints.  Accepts the root URL or the API base URL."""
+
+    def __init__(self, root_url, timeout=10):
+        root_url = root_url.rstrip("/")
+        if root_url.endswith(API_PREFIX):
+            root_url = root_url[:-len(API_PREFIX)]
+        self.root_url = root_url
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def _call(self, method, path, **kwargs):
+        resp = self.session.request(method, self.root_url + "/_emulator" + path, timeout=self.timeout, **kwargs)
+        try:
+            body = resp.json()
+        except ValueError:
+            body = resp.text
+        if resp.status_code != 200:
+            raise EmulatorControlError(resp.status_code, body)
+        return body
+
+    def reset(self):
+        return self._call("POST", "/reset")
+
+    def requests(self, method=None, path=None):
+        params = {}
+        if method:
+            params["method"] = method.upper()
+        if path:
+            params["path"] = path
+        return self._call("GET", "/requests", params=params)["requests"]
+
+    def writes(self):
+        return [entry for entry in self.requests() if entry["method"] != "GET"]
+
+    def clear_requests(self):
+        return self._call("DELETE", "/requests")
+
+    def fault(self, **rule):
+        return self._call("POST", "/faults", json=rule)
+
+    def random_faults(self, rate, seed, actions=None, **extra):
+        spec = {"rate": rate, "seed": seed}
+        if actions is not None:
+            spec["actions"] = list(actions)
+        spec.update(extra)
+        return self._call("POST", "/faults", json={"random": spec})
+
+    def faults(self):
+        return self._call("GET", "/faults")
+
+    def clear_faults(self):
+        return self._call("DELETE", "/faults")
+
+    def register_connector(self, token, **kwargs):
+        body = {"token": token}
+        body.update({k: v for k, v in kwargs.items() if v is not None})
+        return self._call("POST", "/connectors", json=body)
+
+    def unregister_connector(self, connector_id):
+        return self._call("DELETE", "/connectors/%s" % connector_id)
+
+    def add_zone(self, name):
+        return self._call("POST", "/zones", json={"name": name})
+
+    def state(self):
+        return self._call("GET", "/state")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator.control")
+    parser.add_argument("--url", required=True, help="emulator root or API base URL")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("reset")
+    req = sub.add_parser("requests")
+    req.add_argument("--method")
+    req.add_argument("--path")
+    sub.add_parser("writes")
+    sub.add_parser("clear-requests")
+    fault = sub.add_parser("fault")
+    fault.add_argument("--action", required=True, choices=["429", "5xx", "latency", "drop_before", "drop_after"])
+    fault.add_argument("--method")
+    fault.add_argument("--path")
+    fault.add_argument("--count", type=int)
+    fault.add_argument("--retry-after")
+    fault.add_argument("--retry-after-date", action="store_true")
+    fault.add_argument("--status", type=int)
+    fault.add_argument("--delay", type=float)
+    rnd = sub.add_parser("random-faults")
+    rnd.add_argument("--rate", type=float, required=True)
+    rnd.add_argument("--seed", type=int, required=True)
+    rnd.add_argument("--actions", help="comma separated")
+    sub.add_parser("clear-faults")
+    sub.add_parser("faults")
+    reg = sub.add_parser("register-connector")
+    reg.add_argument("--token-file", help="file holding the tunnel token (default: read stdin)")
+    reg.add_argument("--connector-id")
+    reg.add_argument("--connections", type=int)
+    reg.add_argument("--version")
+    reg.add_argument("--arch")
+    reg.add_argument("--origin-ip")
+    unreg = sub.add_parser("unregister-connector")
+    unreg.add_argument("connector_id")
+    zone = sub.add_parser("add-zone")
+    zone.add_argument("name")
+    sub.add_parser("state")
+    args = parser.parse_args(argv)
+
+    ctl = EmulatorControl(args.url)
+    try:
+        if args.command == "reset":
+            out = ctl.reset()
+        elif args.command == "requests":
+            out = ctl.requests(method=args.method, path=args.path)
+        elif args.command == "writes":
+            out = ctl.writes()
+        elif args.command == "clear-requests":
+            out = ctl.clear_requests()
+        elif args.command == "fault":
+            rule = {"action": args.action}
+            for key in ("method", "path", "count", "retry_after", "status", "delay"):
+                if getattr(args, key) is not None:
+                    rule[key] = getattr(args, key)
+            if args.retry_after_date:
+                rule["retry_after_date"] = True
+            out = ctl.fault(**rule)
+        elif args.command == "random-faults":
+            actions = args.actions.split(",") if args.actions else None
+            out = ctl.random_faults(args.rate, args.seed, actions)
+        elif args.command == "clear-faults":
+            out = ctl.clear_faults()
+        elif args.command == "faults":
+            out = ctl.faults()
+        elif args.command == "register-connector":
+            if args.token_file:
+                with open(args.token_file, encoding="utf-8") as handle:
+                    token = handle.read().strip()
+            else:
+                token = sys.stdin.read().strip()
+            out = ctl.register_connector(token, connector_id=args.connector_id, connections=args.connections,
+                                         version=args.version, arch=args.arch, origin_ip=args.origin_ip)
+        elif args.command == "unregister-connector":
+            out = ctl.unregister_connector(args.connector_id)
+        elif args.command == "add-zone":
+            out = ctl.add_zone(args.name)
+        else:
+            out = ctl.state()
+    except EmulatorControlError as exc:
+        print(json.dumps({"status": exc.status, "body": exc.body}), file=sys.stderr)
+        return 1
+    except requests.RequestException as exc:
+        print("cannot reach the emulator: %s" % exc, file=sys.stderr)
+        return 2
+    print(json.dumps(out, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

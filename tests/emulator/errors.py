@@ -1,0 +1,164 @@
+"""Every error the emulator can answer with, in one place.
+
+The reference documents no tunnel-specific error codes (only 7003).  Where the
+reference is silent the codes below are the emulator's choice; the table in
+docs/developing.md lists them for client authors.
+"""
+
+
+class ApiError(Exception):
+    """An error answered to an API client as a Cloudflare failure envelope."""
+
+    def __init__(self, status, code, message, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def body(self):
+        return failure_body([(self.code, self.message)])
+
+
+def failure_body(errors):
+    return {
+        "success": False,
+        "errors": [{"code": code, "message": message} for code, message in errors],
+        "messages": [],
+        "result": None,
+    }
+
+
+# -- authentication / authorisation -------------------------------------------------
+
+def missing_auth():
+    return ApiError(401, 9106, "Missing X-Auth-Key, X-Auth-Email or Authorization headers")
+
+
+def invalid_token():
+    return ApiError(401, 1000, "Invalid API Token")
+
+
+def bad_email_key():
+    return ApiError(403, 9103, "Unknown X-Auth-Key or X-Auth-Email")
+
+
+def forbidden():
+    return ApiError(403, 10000, "Authentication error")
+
+
+def bearer_only():
+    # token verify endpoints: an email+key pair is not a token
+    return ApiError(400, 1001, "Invalid request: this endpoint accepts only an API token (Authorization: Bearer)")
+
+
+# -- generic --------------------------------------------------------------------------
+
+def bad_request(detail):
+    return ApiError(400, 1001, "Invalid request: %s" % detail)
+
+
+def no_route(path=None):
+    if path:
+        return ApiError(404, 7003, "Could not route to %s, perhaps your object identifier is invalid?" % path)
+    return ApiError(404, 7003, "No route for the URI")
+
+
+# -- tunnels --------------------------------------------------------------------------
+
+def duplicate_tunnel():
+    return ApiError(409, 1013, "You already have a tunnel with this name")
+
+
+def tunnel_not_found(tunnel_id):
+    return ApiError(404, 1003, "Tunnel not found: %s" % tunnel_id)
+
+
+def connector_not_found(connector_id):
+    return ApiError(404, 1004, "Connector not found: %s" % connector_id)
+
+
+def bad_secret():
+    return ApiError(400, 1008, "tunnel_secret must be base64 of at least 32 bytes")
+
+
+def tunnel_deleted(tunnel_id):
+    return ApiError(400, 1014, "Tunnel %s is deleted" % tunnel_id)
+
+
+def active_connections():
+    return ApiError(400, 1022, "Cannot delete tunnel with active connections; clean up connections first")
+
+
+def local_config():
+    return ApiError(400, 1055, "Tunnel is locally configured (config_src local)")
+
+
+def bad_config(detail):
+    return ApiError(400, 1056, "Invalid tunnel configuration: %s" % detail)
+
+
+def bad_connector_token():
+    return ApiError(401, 1000, "Invalid tunnel token")
+
+
+# -- teamnet --------------------------------------------------------------------------
+
+def route_not_found(route_id):
+    return ApiError(404, 1040, "Route not found: %s" % route_id)
+
+
+def duplicate_route():
+    return ApiError(409, 1041, "A route for this network already exists in this virtual network")
+
+
+def vnet_not_found(vnet_id):
+    return ApiError(404, 1050, "Virtual network not found: %s" % vnet_id)
+
+
+def duplicate_vnet():
+    return ApiError(409, 1051, "A virtual network with this name already exists")
+
+
+def vnet_in_use():
+    return ApiError(400, 1052, "Virtual network is in use by routes or is the default network")
+
+
+# -- zones / DNS ----------------------------------------------------------------------
+
+def record_not_found():
+    return ApiError(404, 81044, "Record does not exist.")
+
+
+def cname_conflict():
+    return ApiError(400, 81053, "An A, AAAA, or CNAME record with that host already exists.")
+
+
+def identical_record():
+    return ApiError(400, 81058, "An identical record already exists.")
+
+
+def bad_record(detail):
+    return ApiError(400, 9000, "DNS record invalid: %s" % detail)
+
+
+def not_proxiable():
+    return ApiError(400, 9004, "This record type cannot be proxied.")
+
+
+def bad_ttl():
+    return ApiError(400, 9021, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic.")
+
+
+def zone_name_taken():
+    return ApiError(400, 1061, "There is another zone with the name you provided")
+
+
+# -- injected faults ------------------------------------------------------------------
+
+def rate_limited(retry_after):
+    return ApiError(429, 10013, "Rate limited; Retry-After header set", headers={"Retry-After": retry_after})
+
+
+def unavailable(status):
+    return ApiError(status, 10001, "Service unavailable")

@@ -1,0 +1,5 @@
+"""Tunnel routes and virtual networks (/teamnet)."""
+
+from flask import Blueprint
+
+bp = Blueprint("teamnet", __name__)

@@ -1,0 +1,353 @@
+"""The emulator's in-memory state and the domain rules that do not depend on HTTP."""
+
+import base64
+import binascii
+import copy
+import hashlib
+import json
+import os
+import random
+import threading
+import uuid
+from datetime import datetime, timezone
+
+from . import errors
+
+DEFAULT_CONFIG = {
+    "account_id": "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5",
+    "account_name": "Emulated Account",
+    "write_token": "emulator-write-token",
+    "read_token": "emulator-read-token",
+    "email": "ops@example.com",
+    "api_key": "emulator-global-key",
+    # extra bearer tokens: {"<token>": "read" | "write"}
+    "tokens": {},
+    "zones": ["example.com", "dev.example.com"],
+}
+
+DEFAULT_CONNECTOR_VERSION = "2026.8.2"
+DEFAULT_ARCH = "linux_amd64"
+COLOS = ["DFW", "AMS", "FRA", "SJC", "LHR", "NRT", "SIN", "CDG"]
+
+
+def now():
+    return datetime.now(timezone.utc)
+
+
+def iso(dt):
+    if dt is None:
+        return None
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(value):
+    """Parse an RFC 3339 date-time; raise ValueError when it is not one."""
+    dt = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def hex_id():
+    return uuid.uuid4().hex
+
+
+def check_secret(secret):
+    """Return the secret if it is standard base64 of at least 32 bytes, else raise 1008."""
+    if not isinstance(secret, str):
+        raise errors.bad_secret()
+    try:
+        raw = base64.b64decode(secret.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise errors.bad_secret() from None
+    if len(raw) < 32:
+        raise errors.bad_secret()
+    return secret
+
+
+def new_secret():
+    return base64.b64encode(os.urandom(32)).decode("ascii")
+
+
+def make_token(account_id, tunnel_id, secret):
+    doc = json.dumps({"a": account_id, "t": tunnel_id, "s": secret}, separators=(",", ":"))
+    return base64.b64encode(doc.encode("utf-8")).decode("ascii")
+
+
+def token_id(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()[:32]
+
+
+class Tunnel:
+    """A cfd_tunnel or warp_connector tunnel."""
+
+    def __init__(self, account_id, name, tun_type, secret, config_src=None, ha=False):
+        self.id = str(uuid.uuid4())
+        self.account_tag = account_id
+        self.name = name
+        self.tun_type = tun_type
+        self.secret = secret
+        self.config_src = config_src
+        self.ha = ha
+        self.metadata = {}
+        self.created_at = now()
+        self.deleted_at = None
+        self.conns_active_at = None
+        self.conns_inactive_at = None
+        # [start, end or None] intervals with >= 1 connection, for was_active_at
+        self.active_intervals = []
+        self.connectors = {}  # connector id -> connector dict (insertion ordered)
+        self.config = None  # cfd_tunnel remote configuration {"config", "created_at"}
+        self.config_version = 0
+
+    @property
+    def live(self):
+        return self.deleted_at is None
+
+    def connections(self):
+        return [conn for connector in self.connectors.values() for conn in connector["conns"]]
+
+    def status(self):
+        if self.connections():
+            return "healthy"
+        if self.active_intervals:
+            return "down"
+        return "inactive"
+
+    def connections_changed(self):
+        """Update conns_active_at / conns_inactive_at after connectors came or went."""
+        active = bool(self.connections())
+        was_active = bool(self.active_intervals) and self.active_intervals[-1][1] is None
+        stamp = now()
+        if active and not was_active:
+            self.active_intervals.append([stamp, None])
+            self.conns_active_at = stamp
+            self.conns_inactive_at = None
+        elif was_active and not active:
+            self.active_intervals[-1][1] = stamp
+            self.conns_active_at = None
+            self.conns_inactive_at = stamp
+
+    def was_active_at(self, when):
+        for start, end in self.active_intervals:
+            if start <= when and (end is None or when < end):
+                return True
+        return False
+
+    def existed_at(self, when):
+        return self.created_at <= when and (self.deleted_at is None or self.deleted_at > when)
+
+    def token(self):
+        return make_token(self.account_tag, self.id, self.secret)
+
+    def to_api(self):
+        doc = {
+            "id": self.id,
+            "account_tag": self.account_tag,
+            "created_at": iso(self.created_at),
+            "deleted_at": iso(self.deleted_at),
+            "name": self.name,
+            "connections": copy.deepcopy(self.connections()),
+            "conns_active_at": iso(self.conns_active_at),
+            "conns_inactive_at": iso(self.conns_inactive_at),
+            "tun_type": self.tun_type,
+            "status": self.status(),
+            "metadata": dict(self.metadata),
+        }
+        if self.tun_type == "cfd_tunnel":
+            doc["remote_config"] = self.config_src == "cloudflare"
+            doc["config_src"] = self.config_src
+        return doc
+
+    def credentials_file(self):
+        return {
+            "AccountTag": self.account_tag,
+            "TunnelID": self.id,
+            "TunnelName": self.name,
+            "TunnelSecret": self.secret,
+        }
+
+
+class State:
+    """All emulated objects, guarded by one re-entrant lock."""
+
+    def __init__(self, config=None):
+        merged = dict(DEFAULT_CONFIG)
+        merged.update(config or {})
+        self.config = merged
+        self.lock = threading.RLock()
+        self.account_id = merged["account_id"]
+        self.tokens = {merged["write_token"]: "write", merged["read_token"]: "read"}
+        self.tokens.update(merged.get("tokens") or {})
+        self.zones = {}
+        self.records = {}
+        for name in merged["zones"]:
+            self.add_zone(name)
+        self.reset()
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def reset(self):
+        with self.lock:
+            self.tunnels = {}  # id -> Tunnel, creation ordered
+            self.routes = {}
+            self.vnets = {}
+            self.records = {zone_id: {} for zone_id in self.zones}
+            self.request_log = []
+            self.faults = []
+            self.random_faults = None
+            self.rng = None
+
+    # -- zones ----------------------------------------------------------------------
+
+    def add_zone(self, name):
+        if not isinstance(name, str) or not name.strip().rstrip("."):
+            raise errors.bad_request("zone name is required")
+        name = name.strip().rstrip(".").lower()
+        with self.lock:
+            for zone in self.zones.values():
+                if zone["name"] == name:
+                    raise errors.zone_name_taken()
+            stamp = iso(now())
+            zone = {
+                "id": hex_id(),
+                "name": name,
+                "status": "active",
+                "paused": False,
+                "type": "full",
+                "development_mode": 0,
+                "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+                "original_name_servers": [],
+                "account": {"id": self.account_id, "name": self.config["account_name"]},
+                "created_on": stamp,
+                "modified_on": stamp,
+                "activated_on": stamp,
+                "permissions": ["#dns_records:edit", "#dns_records:read", "#zone:read"],
+            }
+            self.zones[zone["id"]] = zone
+            self.records[zone["id"]] = {}
+            return zone
+
+    # -- tunnels --------------------------------------------------------------------
+
+    def tunnel(self, tunnel_id, tun_type=None):
+        tun = self.tunnels.get(tunnel_id)
+        if tun is None or (tun_type is not None and tun.tun_type != tun_type):
+            raise errors.tunnel_not_found(tunnel_id)
+        return tun
+
+    def live_name_taken(self, name, tun_type, exclude=None):
+        return any(t.live and t.name == name and t.tun_type == tun_type and t.id != exclude for t in self.tunnels.values())
+
+    def create_tunnel(self, name, tun_type, secret=None, config_src=None, ha=False):
+        if self.live_name_taken(name, tun_type):
+            raise errors.duplicate_tunnel()
+        tun = Tunnel(self.account_id, name, tun_type, secret or new_secret(), config_src, ha)
+        self.tunnels[tun.id] = tun
+        return tun
+
+    # -- connectors -----------------------------------------------------------------
+
+    def register_connector(self, token, connector_id=None, version=None, arch=None, connections=4, origin_ip=None,
+                           features=None):
+        """Validate a tunnel token like the edge does and attach a connector."""
+        if not isinstance(token, str) or not token:
+            raise errors.bad_connector_token()
+        try:
+            doc = json.loads(base64.b64decode(token.encode("ascii"), validate=True).decode("utf-8"))
+        except (binascii.Error, ValueError, UnicodeError):
+            raise errors.bad_connector_token() from None
+        if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) for k in ("a", "t", "s")):
+            raise errors.bad_connector_token()
+        tun = self.tunnels.get(doc["t"])
+        if tun is None or not tun.live or doc["a"] != tun.account_tag or doc["s"] != tun.secret:
+            raise errors.bad_connector_token()
+        if not isinstance(connections, int) or isinstance(connections, bool) or not 0 <= connections <= 16:
+            raise errors.bad_request("connections must be an integer 0..16")
+        try:
+            connector_id = str(uuid.UUID(connector_id)) if connector_id else str(uuid.uuid4())
+        except (ValueError, AttributeError, TypeError):
+            raise errors.bad_request("connector_id must be a uuid") from None
+        for other in self.tunnels.values():
+            if connector_id in other.connectors and other is not tun:
+                raise errors.bad_request("connector_id is connected to another tunnel")
+        version = version or DEFAULT_CONNECTOR_VERSION
+        origin_ip = origin_ip or "198.51.100.%d" % random.randint(1, 254)
+        stamp = iso(now())
+        conns = []
+        for index in range(connections):
+            conn_id = str(uuid.uuid4())
+            conns.append({
+                "id": conn_id,
+                "uuid": conn_id,
+                "client_id": connector_id,
+                "client_version": version,
+                "colo_name": COLOS[index % len(COLOS)],
+                "opened_at": stamp,
+                "origin_ip": origin_ip,
+                "is_pending_reconnect": False,
+            })
+        connector = {
+            "id": connector_id,
+            "arch": arch or DEFAULT_ARCH,
+            "version": version,
+            "run_at": stamp,
+            "features": list(features) if features is not None else ["ha-origin", "serialized_headers"],
+            "conns": conns,
+        }
+        if tun.tun_type == "cfd_tunnel":
+            connector["config_version"] = tun.config_version
+        tun.connectors[connector_id] = connector
+        tun.connections_changed()
+        return tun, connector
+
+    def find_connector(self, connector_id):
+        for tun in self.tunnels.values():
+            if connector_id in tun.connectors:
+                return tun
+        return None
+
+    def remove_connectors(self, tun, client_id=None):
+        if client_id is None:
+            tun.connectors.clear()
+        else:
+            tun.connectors.pop(client_id, None)
+        tun.connections_changed()
+
+    # -- configuration --------------------------------------------------------------
+
+    def config_doc(self, tun):
+        stored = tun.config or {"config": {}, "created_at": tun.created_at}
+        return {
+            "account_id": tun.account_tag,
+            "tunnel_id": tun.id,
+            "config": copy.deepcopy(stored["config"]),
+            "version": tun.config_version,
+            "source": tun.config_src or "local",
+            "created_at": iso(stored["created_at"]),
+        }
+
+    # -- dump -----------------------------------------------------------------------
+
+    def dump(self):
+        with self.lock:
+            tunnels = []
+            for tun in self.tunnels.values():
+                doc = tun.to_api()
+                doc["connectors"] = copy.deepcopy(list(tun.connectors.values()))
+                if tun.tun_type == "cfd_tunnel":
+                    doc["configuration"] = self.config_doc(tun)
+                else:
+                    doc["ha"] = tun.ha
+                tunnels.append(doc)
+            return {
+                "account_id": self.account_id,
+                "tunnels": tunnels,
+                "routes": copy.deepcopy(list(self.routes.values())),
+                "virtual_networks": copy.deepcopy(list(self.vnets.values())),
+                "zones": copy.deepcopy(list(self.zones.values())),
+                "dns_records": copy.deepcopy([rec for recs in self.records.values() for rec in recs.values()]),
+                "faults": copy.deepcopy(self.faults),
+                "random_faults": copy.deepcopy(self.random_faults),
+                "request_count": len(self.request_log),
+            }
