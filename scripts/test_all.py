@@ -1,0 +1,464 @@
+"""Run every test phase of the collection and print one closing line: ``N passed, N failed``.
+
+Run through ``make test`` (which bootstraps first), or directly with the venv's Python:
+
+    .venv/bin/python scripts/test_all.py [--phases copy,units,...] [--list]
+
+Counting: every pytest test, every integration target, every sanity test (per Python version
+for the multi-version ones) and every other check (copy, lint, build, install, each ansible-doc
+call, ...) counts as one.  Phases that find nothing to test say so loudly in their own output
+and in the summary.  The exit status is non-zero when anything failed.
+
+Environment: BUILD_DIR (default <repo>/build) holds the collection copy, logs and artifacts;
+UNIT_WORKERS (default 2) is pytest-xdist's worker count ("0" runs pytest without xdist);
+SANITY_PYTHONS (default "3.9 3.10 3.11 3.12 3.13") are the module Pythons for compile/import.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, '.venv')
+VENV_BIN = os.path.join(VENV, 'bin')
+PYBIN = os.path.join(ROOT, '.cache', 'pybin')
+BUILD = os.path.abspath(os.environ.get('BUILD_DIR') or os.path.join(ROOT, 'build'))
+COLLECTIONS = os.path.join(BUILD, 'collections')
+LOGS = os.path.join(BUILD, 'test-logs')
+CONTROLLER_PYTHON = '3.12'
+SANITY_PYTHONS = os.environ.get('SANITY_PYTHONS', '3.9 3.10 3.11 3.12 3.13').split()
+PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'role', 'docs')
+SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
+
+
+def read_galaxy():
+    """Return (namespace, name) from galaxy.yml without needing PyYAML."""
+    values = {}
+    with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
+        for line in handle:
+            match = re.match(r'^(namespace|name):\s*(\S+)\s*$', line)
+            if match:
+                values[match.group(1)] = match.group(2).strip('\'"')
+    return values['namespace'], values['name']
+
+
+NAMESPACE, NAME = read_galaxy()
+DEST = os.path.join(COLLECTIONS, 'ansible_collections', NAMESPACE, NAME)
+
+
+class Tally:
+    """Counts of one phase, plus the notes shown in the summary."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.notes = []
+        self.failures = []
+        self.seconds = 0.0
+
+    def check(self, ok, what):
+        """Record one check."""
+        if ok:
+            self.passed += 1
+            print('  PASS  %s' % what)
+        else:
+            self.failed += 1
+            self.failures.append(what)
+            print('  FAIL  %s' % what)
+        return ok
+
+    def empty(self, what):
+        """Say loudly that a phase found nothing to test."""
+        message = 'NOTHING TO TEST: %s' % what
+        self.notes.append(message)
+        print('\n' + '!' * 78)
+        print('!!! %s' % message)
+        print('!' * 78 + '\n')
+
+
+def test_env(**extra):
+    """Environment for the tools: venv and python3.X links first on PATH, our collection path."""
+    env = dict(os.environ)
+    env['PATH'] = os.pathsep.join([VENV_BIN, PYBIN, env.get('PATH', os.defpath)])
+    env['VIRTUAL_ENV'] = VENV
+    env['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS
+    env['ANSIBLE_NOCOLOR'] = '1'
+    env['PY_COLORS'] = '0'
+    env['NO_COLOR'] = '1'
+    env.pop('PYTHONPATH', None)
+    env.update(extra)
+    return env
+
+
+def run(cmd, log_name, cwd=None, env=None, timeout=None):
+    """Run a command, streaming its output and saving it to a log; return (rc, output)."""
+    os.makedirs(LOGS, exist_ok=True)
+    log_path = os.path.join(LOGS, log_name + '.log')
+    print('$ %s' % ' '.join(cmd), flush=True)
+    lines = []
+    with open(log_path, 'w', encoding='utf-8') as log:
+        with subprocess.Popen(cmd, cwd=cwd or DEST, env=env or test_env(), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              errors='replace') as proc:
+            start = time.monotonic()
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                log.write(line)
+                lines.append(line.rstrip('\n'))
+                if timeout and time.monotonic() - start > timeout:
+                    proc.kill()
+                    lines.append('TIMEOUT after %d s' % timeout)
+            rc = proc.wait()
+    sys.stdout.flush()
+    return rc, lines
+
+
+def tool(name):
+    """Absolute path of a tool in the venv."""
+    return os.path.join(VENV_BIN, name)
+
+
+# --------------------------------------------------------------------------------- phases
+
+
+def phase_copy(tally):
+    """Copy tracked and untracked-not-ignored files into the ansible_collections tree."""
+    out = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard', '-z'], cwd=ROOT,
+                         stdout=subprocess.PIPE, check=True).stdout.decode('utf-8')
+    names = sorted({name for name in out.split('\0') if name})
+    names = [name for name in names if os.path.lexists(os.path.join(ROOT, name))]
+    if os.path.isdir(DEST):
+        shutil.rmtree(DEST)
+    os.makedirs(DEST)
+    for name in names:
+        src = os.path.join(ROOT, name)
+        dst = os.path.join(DEST, name)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.islink(src):
+            os.symlink(os.readlink(src), dst)
+        else:
+            shutil.copy2(src, dst)
+    # ansible-test lists content with git when it finds a repository; without one of its own the
+    # copy would be seen through the checkout's .git, where build/ is ignored ("All targets skipped").
+    subprocess.run(['git', 'init', '-q', DEST], check=True, stdin=subprocess.DEVNULL)
+    missing = [name for name in names if not os.path.lexists(os.path.join(DEST, name))]
+    ok = bool(names) and not missing and os.path.isfile(os.path.join(DEST, 'galaxy.yml'))
+    print('copied %d files to %s' % (len(names), DEST))
+    for name in missing[:20]:
+        print('  missing in copy: %s' % name)
+    tally.check(ok, 'collection copied (%d files)' % len(names))
+    return ok
+
+
+def phase_lint(tally):
+    """ansible-lint with the repo's .ansible-lint (production profile, offline)."""
+    rc, lines = run([tool('ansible-lint'), '--nocolor'], 'ansible-lint')
+    text = '\n'.join(lines)
+    match = re.search(r'on (\d+) files?', text)
+    if match and match.group(1) == '0':
+        tally.empty('ansible-lint found no files to lint')
+    tally.check(rc == 0, 'ansible-lint (production profile)')
+
+
+SANITY_RUN_RE = re.compile(r'Running sanity test "([^"]+)"(?: on Python (\S+))?')
+SANITY_SKIP_RE = re.compile(r'Skipping sanity test "([^"]+)"(?: on Python (\S+))?')
+
+
+def sanity_pass(tally, label, extra_args):
+    """One ansible-test sanity invocation; each test (per Python) counts once."""
+    cmd = [tool('ansible-test'), 'sanity', '--color', 'no', '--junit'] + extra_args
+    rc, lines = run(cmd, 'sanity-' + label)
+    ran, skipped = [], []
+    for line in lines:
+        match = SANITY_RUN_RE.search(line)
+        if match:
+            ran.append(match.group(1) + (' --python ' + match.group(2) if match.group(2) else ''))
+        match = SANITY_SKIP_RE.search(line)
+        if match and 'unsupported' not in line:
+            skipped.append(line.strip())
+    failed = []
+    for index, line in enumerate(lines):
+        if re.search(r'The \d+ sanity test\(s\) listed below', line):
+            for name in lines[index + 1:]:
+                name = name.strip()
+                if not name or ' ' in name.replace(' --python ', '_'):
+                    break
+                failed.append(name)
+    for name in ran:
+        tally.check(name not in failed, 'sanity %s' % name)
+    for name in failed:
+        if name not in ran:
+            tally.check(False, 'sanity %s' % name)
+    for line in skipped:
+        tally.skipped += 1
+        print('  SKIP  %s' % line)
+    if rc != 0 and not failed:
+        tally.check(False, 'ansible-test sanity (%s) exited %d without naming a failed test' % (label, rc))
+    if not ran:
+        tally.empty('ansible-test sanity (%s) ran no test' % label)
+
+
+def phase_sanity(tally):
+    """ansible-test sanity: all tests on the controller Python, compile/import on every module Python."""
+    have = [v for v in SANITY_PYTHONS if os.path.exists(os.path.join(PYBIN, 'python' + v))]
+    missing = sorted(set(SANITY_PYTHONS) - set(have))
+    if missing:
+        tally.notes.append('no interpreter for Python %s (compile/import not run there)' % ', '.join(missing))
+        print('WARNING: no interpreter for Python %s; run scripts/bootstrap.sh' % ', '.join(missing))
+    sanity_pass(tally, 'all', ['--python', CONTROLLER_PYTHON])
+    for version in have:
+        if version == CONTROLLER_PYTHON:
+            continue
+        sanity_pass(tally, 'py' + version, ['--python', version, '--test', 'compile', '--test', 'import'])
+
+
+def phase_units(tally):
+    """pytest over tests/unit in the copy, counts from a junit report."""
+    unit_dir = os.path.join(DEST, 'tests', 'unit')
+    if not os.path.isdir(unit_dir):
+        tally.empty('no tests/unit directory')
+        return
+    report = os.path.join(LOGS, 'units-junit.xml')
+    if os.path.exists(report):
+        os.remove(report)
+    cmd = [tool('python'), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-ra',
+           '--junitxml', report, '-o', 'junit_family=xunit2']
+    workers = os.environ.get('UNIT_WORKERS', '2')
+    if workers not in ('', '0'):
+        cmd += ['-n', workers]
+    rc, _lines = run(cmd, 'units', env=test_env(PYTHONPATH=COLLECTIONS))
+    if rc == 5:
+        tally.empty('pytest collected no unit tests')
+        return
+    counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
+    if os.path.exists(report):
+        root = ET.parse(report).getroot()
+        suites = [root] if root.tag == 'testsuite' else root.findall('testsuite')
+        for suite in suites:
+            for key in counts:
+                counts[key] += int(suite.get(key, 0))
+    passed = counts['tests'] - counts['failures'] - counts['errors'] - counts['skipped']
+    failed = counts['failures'] + counts['errors']
+    tally.passed += passed
+    tally.failed += failed
+    tally.skipped += counts['skipped']
+    print('  units: %d passed, %d failed, %d skipped (pytest exit %d)' % (passed, failed, counts['skipped'], rc))
+    if failed:
+        tally.failures.append('%d unit test(s): see %s' % (failed, os.path.join(LOGS, 'units.log')))
+    if rc not in (0, 1) or (rc == 1 and not failed):
+        tally.check(False, 'pytest exited %d (usage/internal error or interrupted)' % rc)
+
+
+def phase_integration(tally):
+    """ansible-test integration --local, one count per target."""
+    targets_dir = os.path.join(DEST, 'tests', 'integration', 'targets')
+    targets = sorted(d for d in os.listdir(targets_dir) if os.path.isdir(os.path.join(targets_dir, d))) \
+        if os.path.isdir(targets_dir) else []
+    if not targets:
+        tally.empty('no integration targets under tests/integration/targets')
+        return
+    cmd = [tool('ansible-test'), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
+           '--continue-on-error']
+    rc, lines = run(cmd, 'integration')
+    ran = []
+    failed = []
+    for index, line in enumerate(lines):
+        match = re.search(r'Running (\S+) integration test (?:role|script)', line)
+        if match:
+            ran.append(match.group(1))
+        if re.search(r'The \d+ integration test\(s\) listed below', line):
+            for name in lines[index + 1:]:
+                if not re.match(r'^[\w.-]+$', name.strip()):
+                    break
+                failed.append(name.strip())
+    for name in ran:
+        tally.check(name not in failed, 'integration target %s' % name)
+    if not ran:
+        tally.empty('ansible-test integration ran no target (all skipped or disabled?)')
+    if rc != 0 and not failed:
+        tally.check(False, 'ansible-test integration exited %d without naming a failed target' % rc)
+
+
+def phase_role(tally):
+    """tests/role/run.sh (owned by the role tests), which prints its own 'N passed, N failed'."""
+    script = os.path.join(ROOT, 'tests', 'role', 'run.sh')
+    if not os.path.isfile(script):
+        tally.empty('tests/role/run.sh does not exist yet')
+        return
+    rc, lines = run(['bash', script], 'role', cwd=ROOT,
+                    env=test_env(VENV=VENV, COLLECTIONS_PATH=COLLECTIONS))
+    counts = None
+    for line in lines:
+        match = SUMMARY_RE.match(line.strip())
+        if match:
+            counts = match
+    if counts is None:
+        tally.check(False, 'tests/role/run.sh printed no "N passed, N failed" line (exit %d)' % rc)
+        return
+    tally.passed += int(counts.group(1))
+    tally.failed += int(counts.group(2))
+    tally.skipped += int(counts.group(3) or 0)
+    if int(counts.group(2)):
+        tally.failures.append('%s role test(s): see %s' % (counts.group(2), os.path.join(LOGS, 'role.log')))
+    if rc != 0 and not int(counts.group(2)):
+        tally.check(False, 'tests/role/run.sh exited %d but reported no failure' % rc)
+    if int(counts.group(1)) + int(counts.group(2)) == 0:
+        tally.empty('tests/role/run.sh ran no test')
+
+
+DOC_TYPES = {
+    'modules': 'module', 'lookup': 'lookup', 'filter': 'filter', 'test': 'test', 'inventory': 'inventory',
+    'callback': 'callback', 'connection': 'connection', 'become': 'become', 'cache': 'cache',
+    'cliconf': 'cliconf', 'httpapi': 'httpapi', 'netconf': 'netconf', 'shell': 'shell', 'strategy': 'strategy',
+    'vars': 'vars',
+}
+
+
+def doc_targets(installed):
+    """(type, fqcn) pairs to render with ansible-doc, found in the installed collection."""
+    found = []
+    plugins = os.path.join(installed, 'plugins')
+    for directory, doc_type in sorted(DOC_TYPES.items()):
+        path = os.path.join(plugins, directory)
+        if not os.path.isdir(path):
+            continue
+        for entry in sorted(os.listdir(path)):
+            base, ext = os.path.splitext(entry)
+            if ext in ('.py', '.yml', '.yaml') and not base.startswith('_') and base != '__init__':
+                if doc_type in ('filter', 'test') and ext == '.py':
+                    continue  # a file may hold several; they are documented in .yml files
+                found.append((doc_type, '%s.%s.%s' % (NAMESPACE, NAME, base)))
+    roles = os.path.join(installed, 'roles')
+    if os.path.isdir(roles):
+        for entry in sorted(os.listdir(roles)):
+            if os.path.isdir(os.path.join(roles, entry)):
+                found.append(('role', '%s.%s.%s' % (NAMESPACE, NAME, entry)))
+    return found
+
+
+def doc_output_bad(lines):
+    """Lines of ansible-doc output that are warnings or errors."""
+    return [line for line in lines if re.search(r'\[(WARNING|ERROR|DEPRECATION WARNING)\]|^ERROR|Traceback', line)]
+
+
+def phase_docs(tally):
+    """Build, install, ansible-doc everything, antsibull-docs and antsibull-changelog lint."""
+    dist = os.path.join(BUILD, 'dist')
+    install_root = os.path.join(BUILD, 'install')
+    for path in (dist, install_root):
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        os.makedirs(path)
+    rc, _lines = run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', dist, '--force'], 'build')
+    tarballs = [f for f in os.listdir(dist) if f.endswith('.tar.gz')]
+    if not tally.check(rc == 0 and len(tarballs) == 1, 'ansible-galaxy collection build'):
+        return
+    rc, _lines = run([tool('ansible-galaxy'), 'collection', 'install', os.path.join(dist, tarballs[0]),
+                      '-p', install_root, '--force'], 'install')
+    installed = os.path.join(install_root, 'ansible_collections', NAMESPACE, NAME)
+    if not tally.check(rc == 0 and os.path.isfile(os.path.join(installed, 'MANIFEST.json')),
+                       'ansible-galaxy collection install into %s' % install_root):
+        return
+    doc_env = test_env(ANSIBLE_COLLECTIONS_PATH=install_root, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+    targets = doc_targets(installed)
+    if not targets:
+        tally.empty('no modules, plugins or roles to render with ansible-doc')
+    for doc_type, fqcn in targets:
+        rc, lines = run([tool('ansible-doc'), '-t', doc_type, fqcn], 'doc-%s-%s' % (doc_type, fqcn),
+                        cwd=install_root, env=doc_env)
+        bad = doc_output_bad(lines)
+        tally.check(rc == 0 and not bad and len(lines) > 3, 'ansible-doc -t %s %s%s' % (
+            doc_type, fqcn, ' (%s)' % bad[0].strip() if bad else ''))
+    rc, _lines = run([tool('antsibull-docs'), 'lint-collection-docs', '--plugin-docs', installed],
+                     'antsibull-docs', cwd=install_root, env=doc_env)
+    tally.check(rc == 0, 'antsibull-docs lint-collection-docs --plugin-docs')
+    rc, _lines = run([tool('antsibull-changelog'), 'lint'], 'changelog-lint')
+    fragments = os.path.join(DEST, 'changelogs', 'fragments')
+    if not os.path.isdir(fragments) or not os.listdir(fragments):
+        tally.empty('no changelog fragments')
+    tally.check(rc == 0, 'antsibull-changelog lint (fragments)')
+    rc, _lines = run([tool('antsibull-changelog'), 'lint-changelog-yaml', 'changelogs/changelog.yaml'],
+                     'changelog-yaml-lint')
+    tally.check(rc == 0, 'antsibull-changelog lint-changelog-yaml')
+
+
+PHASE_FUNCS = {
+    'copy': (phase_copy, 'copy the collection into %s' % os.path.relpath(DEST, ROOT)),
+    'lint': (phase_lint, 'ansible-lint'),
+    'sanity': (phase_sanity, 'ansible-test sanity (controller %s; compile/import on %s)' % (
+        CONTROLLER_PYTHON, ' '.join(SANITY_PYTHONS))),
+    'units': (phase_units, 'unit tests (pytest, tests/unit)'),
+    'integration': (phase_integration, 'integration targets (ansible-test integration --local)'),
+    'role': (phase_role, 'role tests (tests/role/run.sh)'),
+    'docs': (phase_docs, 'build, install, ansible-doc, antsibull-docs, antsibull-changelog'),
+}
+
+
+def main():
+    """Run the selected phases and print the summary."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--phases', default=','.join(PHASES),
+                        help='comma-separated subset of: %s (copy always runs first)' % ', '.join(PHASES))
+    parser.add_argument('--list', action='store_true', help='list the phases and exit')
+    args = parser.parse_args()
+    if args.list:
+        for name in PHASES:
+            print('%-12s %s' % (name, PHASE_FUNCS[name][1]))
+        return 0
+    wanted = [p.strip() for p in args.phases.split(',') if p.strip()]
+    unknown = [p for p in wanted if p not in PHASES]
+    if unknown:
+        parser.error('unknown phase(s): %s' % ', '.join(unknown))
+    if not os.path.isfile(tool('ansible-test')):
+        print('ERROR: %s missing: run scripts/bootstrap.sh (or make bootstrap) first' % tool('ansible-test'))
+        print('0 passed, 1 failed')
+        return 1
+    selected = ['copy'] + [p for p in PHASES if p in wanted and p != 'copy']
+    tallies = []
+    started = time.monotonic()
+    for number, name in enumerate(selected, 1):
+        func, title = PHASE_FUNCS[name]
+        tally = Tally(name)
+        tallies.append(tally)
+        print('\n' + '=' * 78)
+        print('== [%d/%d] %s: %s' % (number, len(selected), name, title))
+        print('=' * 78, flush=True)
+        phase_start = time.monotonic()
+        try:
+            result = func(tally)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            tally.check(False, '%s phase crashed: %s: %s' % (name, type(exc).__name__, exc))
+            result = False
+        tally.seconds = time.monotonic() - phase_start
+        print('-- %s: %d passed, %d failed, %d skipped (%.0f s)' % (
+            name, tally.passed, tally.failed, tally.skipped, tally.seconds), flush=True)
+        if name == 'copy' and not result:
+            print('ERROR: the copy failed; no other phase can run')
+            break
+    print('\n' + '=' * 78)
+    print('== summary (logs in %s)' % LOGS)
+    print('=' * 78)
+    for tally in tallies:
+        print('%-12s %4d passed %4d failed %4d skipped %6.0f s' % (
+            tally.name, tally.passed, tally.failed, tally.skipped, tally.seconds))
+        for note in tally.notes:
+            print('             NOTE: %s' % note)
+        for failure in tally.failures:
+            print('             FAILED: %s' % failure)
+    passed = sum(t.passed for t in tallies)
+    failed = sum(t.failed for t in tallies)
+    skipped = sum(t.skipped for t in tallies)
+    print('total time %.0f s; %d skipped' % (time.monotonic() - started, skipped))
+    print('%d passed, %d failed' % (passed, failed))
+    return 1 if failed or passed == 0 else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
