@@ -183,12 +183,15 @@ class State:
         self.records = {}
         for name in merged["zones"]:
             self.add_zone(name)
+        self.configured_zones = dict(self.zones)
         self.reset()
 
     # -- lifecycle ------------------------------------------------------------------
 
     def reset(self):
         with self.lock:
+            # configured zones stay with their ids; zones added through the control API go
+            self.zones = dict(self.configured_zones)
             self.tunnels = {}  # id -> Tunnel, creation ordered
             self.routes = {}
             self.vnets = {}
