@@ -11,15 +11,18 @@ and in the summary.  The exit status is non-zero when anything failed.
 
 Environment: BUILD_DIR (default <repo>/build) holds the collection copy, logs and artifacts;
 UNIT_WORKERS (default 2) is pytest-xdist's worker count ("0" runs pytest without xdist);
-SANITY_PYTHONS (default "3.9 3.10 3.11 3.12 3.13") are the module Pythons for compile/import.
+SANITY_PYTHONS (default "3.9 3.10 3.11 3.12 3.13") are the module Pythons for compile/import;
+COMMAND_TIMEOUT (default 900) is the most seconds one command may take before it is killed.
 """
 
 import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -32,6 +35,8 @@ COLLECTIONS = os.path.join(BUILD, 'collections')
 LOGS = os.path.join(BUILD, 'test-logs')
 CONTROLLER_PYTHON = '3.12'
 SANITY_PYTHONS = os.environ.get('SANITY_PYTHONS', '3.9 3.10 3.11 3.12 3.13').split()
+COMMAND_TIMEOUT = int(os.environ.get('COMMAND_TIMEOUT', '900'))
+LEFTOVERS = []
 PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'role', 'docs')
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
@@ -98,24 +103,62 @@ def test_env(**extra):
 
 
 def run(cmd, log_name, cwd=None, env=None, timeout=None):
-    """Run a command, streaming its output and saving it to a log; return (rc, output)."""
+    """Run a command, streaming its output and saving it to a log; return (rc, output lines).
+
+    The command runs in its own process group.  When it is still running after ``timeout``
+    seconds (default COMMAND_TIMEOUT) the group is killed and the command counts as failed.
+    Processes it leaves behind in its group (a server a test forgot to stop) are killed and
+    named in the summary.
+    """
     os.makedirs(LOGS, exist_ok=True)
-    log_path = os.path.join(LOGS, log_name + '.log')
+    log_path = os.path.join(LOGS, log_name.replace('/', '_') + '.log')
+    timeout = timeout or COMMAND_TIMEOUT
     print('$ %s' % ' '.join(cmd), flush=True)
     lines = []
     with open(log_path, 'w', encoding='utf-8') as log:
         with subprocess.Popen(cmd, cwd=cwd or DEST, env=env or test_env(), stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              errors='replace') as proc:
-            start = time.monotonic()
-            for line in proc.stdout:
-                sys.stdout.write(line)
-                log.write(line)
-                lines.append(line.rstrip('\n'))
-                if timeout and time.monotonic() - start > timeout:
-                    proc.kill()
-                    lines.append('TIMEOUT after %d s' % timeout)
-            rc = proc.wait()
+                              errors='replace', start_new_session=True) as proc:
+
+            def pump():
+                for line in proc.stdout:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+                    log.write(line)
+                    lines.append(line.rstrip('\n'))
+
+            def kill_group():
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+            reader = threading.Thread(target=pump, daemon=True)
+            reader.start()
+            problem = None
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                kill_group()
+                rc = proc.wait()
+                problem = 'TIMEOUT: killed after %d s' % timeout
+            reader.join(5)
+            try:
+                os.killpg(proc.pid, 0)
+                leftover = True
+            except OSError:
+                leftover = False
+            if leftover:
+                kill_group()
+                reader.join(5)
+                LEFTOVERS.append(log_name)
+                print('WARNING: LEFTOVER PROCESSES: %s exited but left processes running; killed them' % log_name)
+        if problem:
+            message = '%s: %s' % (problem, ' '.join(cmd))
+            print(message)
+            log.write(message + '\n')
+            lines.append(message)
+            rc = rc or 1
     sys.stdout.flush()
     return rc, lines
 
@@ -452,6 +495,8 @@ def main():
             print('             NOTE: %s' % note)
         for failure in tally.failures:
             print('             FAILED: %s' % failure)
+    for name in LEFTOVERS:
+        print('WARNING: %s left processes running (killed by the runner)' % name)
     passed = sum(t.passed for t in tallies)
     failed = sum(t.failed for t in tallies)
     skipped = sum(t.skipped for t in tallies)
