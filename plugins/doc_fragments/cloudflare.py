@@ -12,7 +12,7 @@ class ModuleDocFragment(object):
 options:
   api_token:
     description:
-      - Cloudflare API token, sent as C(Authorization: Bearer).
+      - "Cloudflare API token, sent as C(Authorization: Bearer)."
       - Preferred over O(api_email) and O(api_key). Tunnel writes, and reading a tunnel token, need a
         token with the C(Cloudflare Tunnel Edit) (or C(Cloudflare One Connector) Write) permission.
       - When neither this nor O(api_key) is set, the environment variable E(CLOUDFLARE_API_TOKEN) is used.

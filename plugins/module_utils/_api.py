@@ -236,8 +236,7 @@ class CloudflareClient(object):
             query.update(page=page, per_page=per_page)
             body = self.envelope("GET", path, params=query)
             items = body.get("result") or []
-            for item in items:
-                yield item
+            yield from items
             seen += len(items)
             total = (body.get("result_info") or {}).get("total_count")
             if len(items) < per_page or (total is not None and seen >= total):

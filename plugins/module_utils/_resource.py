@@ -36,6 +36,7 @@ class Resource(object):
     create_only = ()         # options that only creation can set; a mismatch later fails
     updatable = ()           # options PATCHed when they differ
     secret = None            # write-only secret option rotated by ``update_secret: always``
+    secret_on_create = True  # False: the create call does not take the secret; a PATCH sets it right after
 
     def __init__(self, client, params, check_mode=False, diff=False):
         self.client = client
@@ -50,6 +51,10 @@ class Resource(object):
         self.extra = {}
 
     # ---- declaration hooks -------------------------------------------------------------
+    def title(self):
+        """The noun at the start of a sentence (keeps acronyms such as WARP intact)."""
+        return self.noun[:1].upper() + self.noun[1:]
+
     def current_value(self, obj, option):
         """The object's value for an option (override to read renamed or legacy fields)."""
         return obj.get(option)
@@ -60,7 +65,7 @@ class Resource(object):
 
     def create_body(self):
         body = dict((opt, self.params[opt]) for opt in ("name",) + tuple(self.create_only) if self.params.get(opt) is not None)
-        if self.secret and self.params.get(self.secret):
+        if self.secret and self.secret_on_create and self.params.get(self.secret):
             body[self.secret] = self.params[self.secret]
         return body
 
@@ -110,7 +115,7 @@ class Resource(object):
                 return current
         elif current.get("deleted_at"):
             raise ModuleError("%s %s (%r) was deleted at %s and cannot be changed or restored; create a new one by name."
-                              % (self.noun.capitalize(), current.get("id"), current.get("name"), current.get("deleted_at")))
+                              % (self.title(), current.get("id"), current.get("name"), current.get("deleted_at")))
         return self.update(current)
 
     def check_create_only(self, current):
@@ -121,7 +126,7 @@ class Resource(object):
                 raise ModuleError(
                     "%s %r has %s=%s but the task asks for %s=%s; %s can only be set when the %s is created. "
                     "Delete and recreate the %s to change it (this module never replaces it silently)."
-                    % (self.noun.capitalize(), current.get("name"), option, have, option, wanted, option,
+                    % (self.title(), current.get("name"), option, have, option, wanted, option,
                        self.noun, self.noun))
 
     def changes(self, current):
@@ -166,8 +171,25 @@ class Resource(object):
         obj, created = self.safe_create(body)
         if created:
             self.changed = True
+            if self.secret and not self.secret_on_create and self.params.get(self.secret):
+                obj = self.set_secret_after_create(obj)
             self.record({}, self.view(obj))
         return obj, created
+
+    def set_secret_after_create(self, obj):
+        """PATCH the secret onto an object whose create call cannot take it (never in check mode).
+
+        If this fails, the object exists without the wanted secret and a rerun with
+        ``update_secret: on_create`` would not notice: the error says so and how to recover.
+        """
+        try:
+            return self.client.patch(self.item_path(obj["id"]), {self.secret: self.params[self.secret]}) or obj
+        except CloudflareError as exc:
+            extra = {"changed": True, "failure": exc.to_dict()}
+            extra[self.result_key] = self.view(obj)
+            raise ModuleError("%s %r was created (id %s) but setting its %s failed: %s. It runs with a secret Cloudflare "
+                              "generated; rerun with update_secret: always to set yours."
+                              % (self.title(), obj.get("name"), obj.get("id"), self.secret, exc), **extra)
 
     def safe_create(self, body):
         """POST, never twice blindly: after a conflict or a lost response, look the name up first.
@@ -250,7 +272,7 @@ def wait_until(client, fetch, done, timeout, interval):
     polls = max(1, int(math.ceil(float(timeout) / interval))) if interval > 0 else 1
     deadline = time.monotonic() + timeout
     value = fetch()
-    for _ in range(polls):
+    for _poll in range(polls):
         if done(value) or time.monotonic() >= deadline:
             break
         client.sleep(interval)

@@ -86,6 +86,39 @@ class CfdTunnel(Resource):
         return exc
 
 
+# Same fields as a cloudflared tunnel minus config_src, plus ha (when the API returns it).
+WARP_FIELDS = tuple(field for field in TUNNEL_FIELDS if field != "config_src") + ("ha",)
+
+
+class WarpConnector(Resource):
+    """A WARP connector tunnel: created from a name (and ``ha``) only; the secret is PATCHed after."""
+
+    noun = "WARP connector"
+    path = "/accounts/{account_id}/warp_connector"
+    result_key = "warp_connector"
+    fields = WARP_FIELDS
+    create_only = ("ha",)
+    updatable = ("name",)
+    secret = "tunnel_secret"
+    secret_on_create = False
+
+    def predict_created(self, body):
+        connector = super(WarpConnector, self).predict_created(body)
+        connector.update(status="inactive", tun_type="warp_connector", account_tag=self.params["account_id"], metadata={},
+                         ha=bool(body.get("ha")))
+        return connector
+
+    def explain_delete_failure(self, exc, current):
+        if exc.status == 400 and exc.has_code(1022):
+            return exc.with_hint("The WARP connector still has connections and the API offers no cleanup for them: "
+                                 "stop WARP on its connector hosts, then delete it")
+        return exc
+
+
+def warp_view(connector):
+    return dict((field, connector.get(field)) for field in WARP_FIELDS)
+
+
 def require(resource):
     """The live object a task names, or a clear error naming what was looked for."""
     obj = resource.find()
@@ -94,7 +127,7 @@ def require(resource):
     if obj is None:
         raise ModuleError("No live %s with %s in account %s." % (resource.noun, what, params["account_id"]))
     if obj.get("deleted_at"):
-        raise ModuleError("%s with %s was deleted at %s." % (resource.noun.capitalize(), what, obj["deleted_at"]))
+        raise ModuleError("%s with %s was deleted at %s." % (resource.title(), what, obj["deleted_at"]))
     return obj
 
 

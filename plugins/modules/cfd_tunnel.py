@@ -18,7 +18,7 @@ description:
   - Never returns the tunnel secret, the tunnel token or the credentials file. Use M(edgeops.cloudflare.tunnel_token)
     to fetch the token that C(cloudflared tunnel run) needs.
 author:
-  - edgeops maintainers
+  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes

@@ -17,7 +17,7 @@ description:
     step a play needs right after rolling out cloudflared.
   - Pages through all results, 1000 tunnels per request.
 author:
-  - edgeops maintainers
+  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes

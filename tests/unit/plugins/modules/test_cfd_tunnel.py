@@ -29,7 +29,7 @@ def collection(emulator):
 
 
 def live_tunnels(api, emulator):
-    return [t for t in api.paginate(collection(emulator), {"is_deleted": "false"})]
+    return list(api.paginate(collection(emulator), {"is_deleted": "false"}))
 
 
 def token_of(api, emulator, tunnel_id):
@@ -381,7 +381,7 @@ def test_random_faults_converge_without_duplicates(run_module, api, emulator):
     names = ["chaos-%d" % i for i in range(12)]
     emulator.control.random_faults(rate=0.3, seed=11, actions=["429", "5xx", "drop_before", "drop_after"])
     pending = list(names)
-    for _ in range(6):
+    for _round in range(6):
         pending = [n for n in pending if run_module(cfd_tunnel, dict(name=n, retries=2)).get("failed")]
         if not pending:
             break

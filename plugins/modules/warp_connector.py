@@ -1,0 +1,192 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: warp_connector
+short_description: Create, rename, rotate and delete Cloudflare WARP connector tunnels
+version_added: 0.1.0
+description:
+  - Manages a WARP connector tunnel of a Cloudflare account (the newer docs call these Cloudflare Mesh
+    nodes; the API still says C(warp_connector)), found by its live O(name) or by O(id).
+  - Creates it when missing, renames it (O(id) with a new O(name)), sets or rotates its secret, and deletes it.
+  - Creating is safe against races and lost responses; the module never creates two WARP connectors and
+    never replaces one silently.
+  - Never returns the tunnel secret or the token. Use M(edgeops.cloudflare.tunnel_token) with
+    C(tunnel_type: warp_connector) to fetch the token.
+author:
+  - edgeops maintainers
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.cloudflare.action_attributes
+options:
+  name:
+    description:
+      - Name of the WARP connector. Names are unique among the live (not deleted) WARP connectors of an account.
+      - Without O(id), the WARP connector is found by this exact name among live ones (deleted ones that kept
+        the name are ignored). When several live ones match, the task fails and asks for O(id).
+      - With O(id), the WARP connector is renamed to this name when it differs.
+      - Required when creating one.
+    type: str
+  id:
+    description:
+      - UUID of an existing WARP connector. Takes precedence over O(name) for finding it.
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the WARP connector, V(absent) deletes it.
+      - Deleting one that is already deleted or does not exist changes nothing.
+    type: str
+    choices: [present, absent]
+    default: present
+  ha:
+    description:
+      - Create the WARP connector as highly available (several connector hosts, one active).
+      - Set at creation only; the API cannot change it. When an existing WARP connector reports a different
+        value, the task fails naming both values rather than replacing it. When the API does not report
+        C(ha) on the object, an existing WARP connector cannot be checked and is left as it is.
+      - When omitted, a new WARP connector is created with the API's default (V(false)) and an existing one
+        is not checked.
+    type: bool
+  tunnel_secret:
+    description:
+      - Secret of the WARP connector tunnel, base64 (standard alphabet, padded) of at least 32 random bytes,
+        for example the output of C(openssl rand -base64 32). Checked before any request is sent.
+      - The create call of the API does not take a secret, so a new WARP connector gets one from Cloudflare
+        and this secret is then set with a second request (an update) right after the create.
+      - The API never returns a secret, so the module cannot compare it; see O(update_secret).
+    type: str
+  update_secret:
+    description:
+      - V(on_create) sets O(tunnel_secret) only when the WARP connector is created.
+      - V(always) rotates the secret on every run and always reports a change. Without O(tunnel_secret)
+        a new random secret is generated.
+      - Rotating the secret changes the token; restart the connector hosts with the new token.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+notes:
+  - "Request cost: an unchanged WARP connector found by name costs one request; creating costs two, three
+    with O(tunnel_secret); renaming by id two; deleting by name two."
+  - The API refuses to delete a WARP connector that still has connections; stop WARP on its hosts first.
+seealso:
+  - module: edgeops.cloudflare.warp_connector_info
+  - module: edgeops.cloudflare.tunnel_token
+  - module: edgeops.cloudflare.cfd_tunnel
+"""
+
+EXAMPLES = r"""
+- name: Create a highly available WARP connector
+  edgeops.cloudflare.warp_connector:
+    name: office-berlin
+    ha: true
+  register: office
+
+- name: Create a WARP connector with a secret from a vault
+  edgeops.cloudflare.warp_connector:
+    name: lab-gateway
+    tunnel_secret: "{{ vault_lab_gateway_secret }}"
+
+- name: Rename a WARP connector, found by id
+  edgeops.cloudflare.warp_connector:
+    id: 5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e
+    name: office-berlin-old
+
+- name: Rotate the secret (the token changes; restart the connector hosts)
+  edgeops.cloudflare.warp_connector:
+    name: office-berlin
+    update_secret: always
+
+- name: Delete a WARP connector
+  edgeops.cloudflare.warp_connector:
+    name: lab-gateway
+    state: absent
+"""
+
+RETURN = r"""
+warp_connector:
+  description:
+    - The WARP connector after the task; before it for O(state=absent) (with C(deleted_at) set once deleted).
+    - Empty when O(state=absent) found none. In check mode, the predicted object (C(id) is null for one that
+      would be created).
+    - Never contains the secret or the token.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Tunnel UUID of the WARP connector.
+      type: str
+      sample: 5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e
+    name:
+      description: Its name.
+      type: str
+      sample: office-berlin
+    account_tag:
+      description: Account id that owns it.
+      type: str
+    status:
+      description: V(inactive) (never connected), V(healthy), V(degraded) or V(down).
+      type: str
+    created_at:
+      description: Creation time.
+      type: str
+    deleted_at:
+      description: Deletion time, null for a live one.
+      type: str
+    conns_active_at:
+      description: Since when it has had connections; null when it has none.
+      type: str
+    conns_inactive_at:
+      description: Since when it has had no connections; null while it has some.
+      type: str
+    tun_type:
+      description: Tunnel type, V(warp_connector).
+      type: str
+    metadata:
+      description: Free-form metadata.
+      type: dict
+    ha:
+      description: Whether it was created highly available; null when the API does not report it.
+      type: bool
+secret_rotated:
+  description: True when the secret was (or in check mode would be) rotated.
+  returned: when the secret was rotated
+  type: bool
+"""
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
+    CloudflareModule,
+    check_not_empty,
+    check_tunnel_secret,
+    check_uuid,
+    run_module,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector
+
+
+def check_params(params):
+    check_uuid(params["id"], "id")
+    check_not_empty(params["name"], "name")
+    check_tunnel_secret(params["tunnel_secret"])
+
+
+def main():
+    module = CloudflareModule(
+        argument_spec=dict(
+            name=dict(type="str"),
+            id=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            ha=dict(type="bool"),
+            tunnel_secret=dict(type="str", no_log=True),
+            update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+        ),
+        required_one_of=[["name", "id"]],
+    )
+    run_module(module, lambda client: WarpConnector(client, module.params, module.check_mode, module._diff).run(), check_params)
+
+
+if __name__ == "__main__":
+    main()
