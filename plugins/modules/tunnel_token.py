@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tunnel_token
+short_description: Fetch the token that C(cloudflared tunnel run) needs, or a tunnel management token
+version_added: 0.1.0
+description:
+  - Returns the token of a cloudflared tunnel or of a WARP connector, found by O(id) or by its live O(name).
+    This is the value C(cloudflared tunnel run --token) (or the E(TUNNEL_TOKEN) environment variable) takes.
+  - Checks that the token has the documented shape (base64 of a JSON object with C(a), C(t) and C(s), where
+    C(t) is the tunnel id) and also returns its non-secret parts, C(tunnel_id) and C(account_tag).
+  - With O(token_type=management), returns a token for the tunnel's management resources (log streaming)
+    instead. Only cloudflared tunnels have one.
+  - Read-only, never reports C(changed) and runs the same in check mode.
+  - B(The result holds a secret.) Put C(no_log: true) on the task. In addition, the collection's action
+    plugin for this module marks every successful result as C(no_log), so the token is not printed even when
+    a task forgets it or runs at C(-vvv); a registered variable still holds it.
+author:
+  - edgeops maintainers
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.cloudflare.info_attributes
+options:
+  id:
+    description:
+      - UUID of the tunnel or WARP connector. Takes precedence over O(name).
+      - Costs one request (the token request).
+    type: str
+  name:
+    description:
+      - Name of a live tunnel or WARP connector. Costs one list request more than O(id).
+    type: str
+  tunnel_type:
+    description:
+      - V(cfd_tunnel) for a cloudflared tunnel (M(edgeops.cloudflare.cfd_tunnel)), V(warp_connector) for a
+        WARP connector (M(edgeops.cloudflare.warp_connector)).
+    type: str
+    choices: [cfd_tunnel, warp_connector]
+    default: cfd_tunnel
+  token_type:
+    description:
+      - V(tunnel) returns the token that C(cloudflared tunnel run) needs.
+      - V(management) returns a token for the management resources named in O(resources) (cloudflared tunnels
+        only; for a WARP connector the task fails before sending anything).
+    type: str
+    choices: [tunnel, management]
+    default: tunnel
+  resources:
+    description:
+      - The management resources the token grants access to, with O(token_type=management). Ignored otherwise.
+    type: list
+    elements: str
+    choices: [logs]
+    default: [logs]
+notes:
+  - Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) (write) permission, or for a
+    WARP connector C(Cloudflare One Connector: WARP Write); a read-only API token fails with a message saying so.
+  - The token is a long-lived credential for the tunnel. Do not store it in facts, files or logs; hand it to
+    cloudflared through a root-only file or environment (the M(edgeops.cloudflare.cloudflared) role does).
+  - "Request cost: one request by O(id), two by O(name)."
+  - The module runs on the host it is delegated to; run it on the controller (C(delegate_to: localhost),
+    C(run_once: true)) so the API token never reaches the managed hosts. Async is not supported, so the token
+    is never written to an async status file.
+seealso:
+  - module: edgeops.cloudflare.cfd_tunnel
+  - module: edgeops.cloudflare.warp_connector
+  - name: cloudflared tunnel run
+    description: How cloudflared takes the token.
+    link: https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/configure-tunnels/cloudflared-parameters/run-parameters/
+"""
+
+EXAMPLES = r"""
+# The API token comes from the environment (CLOUDFLARE_API_TOKEN) or from module_defaults; no_log: true
+# keeps the fetched token out of every output, and the role receives it as a variable, never as an argument
+# on a command line.
+- name: Run cloudflared for the web tunnel on the web servers
+  hosts: web
+  tasks:
+    - name: Fetch the tunnel token once, on the controller
+      edgeops.cloudflare.tunnel_token:
+        name: web-eu-1
+        account_id: "{{ cloudflare_account_id }}"
+      delegate_to: localhost
+      run_once: true
+      no_log: true
+      register: web_tunnel_token
+
+    - name: Install and run cloudflared with it
+      ansible.builtin.include_role:
+        name: edgeops.cloudflare.cloudflared
+      vars:
+        cloudflared_tunnel_token: "{{ web_tunnel_token.token }}"
+
+- name: Token of a WARP connector, by id
+  edgeops.cloudflare.tunnel_token:
+    id: 5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e
+    tunnel_type: warp_connector
+  delegate_to: localhost
+  no_log: true
+  register: office_token
+
+- name: Show only the non-secret parts
+  ansible.builtin.debug:
+    msg: "Token for tunnel {{ office_token.tunnel_id }} of account {{ office_token.account_tag }}"
+
+- name: A management token for streaming the tunnel's logs
+  edgeops.cloudflare.tunnel_token:
+    name: web-eu-1
+    token_type: management
+    resources: [logs]
+  delegate_to: localhost
+  no_log: true
+  register: web_logs_token
+"""
+
+RETURN = r"""
+token:
+  description:
+    - The token (a secret). For O(token_type=tunnel), base64 of the JSON object C({"a", "t", "s"}).
+    - Never shown in output; use it only through the registered variable.
+  returned: success
+  type: str
+tunnel_id:
+  description: UUID of the tunnel the token belongs to (for a tunnel token, read from the token and checked).
+  returned: success
+  type: str
+  sample: 2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+account_tag:
+  description:
+    - The account the tunnel belongs to (for a tunnel token, the C(a) part of the token; for a management token,
+      the tunnel's C(account_tag) when found by name, else O(account_id)).
+  returned: success
+  type: str
+  sample: a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5
+tunnel_type:
+  description: O(tunnel_type) as given.
+  returned: success
+  type: str
+  sample: cfd_tunnel
+token_type:
+  description: O(token_type) as given.
+  returned: success
+  type: str
+  sample: tunnel
+"""
+
+import base64
+import binascii
+import json
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareError
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
+    CloudflareModule,
+    ModuleError,
+    check_not_empty,
+    check_uuid,
+    run_module,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, WarpConnector, require
+
+RESOURCES = {"cfd_tunnel": CfdTunnel, "warp_connector": WarpConnector}
+PERMISSION = {
+    "cfd_tunnel": "Cloudflare Tunnel Edit (write) permission",
+    "warp_connector": "Cloudflare Tunnel Edit (write) permission (or Cloudflare One Connector: WARP Write)",
+}
+
+
+def check_params(params):
+    check_uuid(params["id"], "id")
+    check_not_empty(params["name"], "name")
+    if params["token_type"] == "management" and params["tunnel_type"] == "warp_connector":
+        raise ModuleError("token_type: management exists only for cloudflared tunnels (tunnel_type: cfd_tunnel); "
+                          "the API has no management token for a WARP connector.")
+    if params["token_type"] == "management" and not params["resources"]:
+        raise ModuleError("resources must name at least one management resource (logs) for token_type: management.")
+
+
+def _b64decode(text):
+    """Standard base64 (padding optional); URL-safe base64 is accepted too."""
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
+
+
+def token_parts(token, tunnel_id):
+    """The non-secret parts of a tunnel token, after checking its shape. Never echoes the token."""
+    if not isinstance(token, str) or not token:
+        raise ModuleError("The API returned no tunnel token for tunnel %s (the result is %s)."
+                          % (tunnel_id, "empty" if not token else "a %s, not a string" % type(token).__name__))
+    try:
+        doc = json.loads(_b64decode(token.strip()).decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeError):
+        doc = None
+    where = "The tunnel token the API returned for tunnel %s" % tunnel_id
+    if not isinstance(doc, dict):
+        raise ModuleError("%s is not base64 of a JSON object, the shape cloudflared expects (the token is not shown)." % where)
+    missing = [key for key in ("a", "t", "s") if not isinstance(doc.get(key), str) or not doc[key]]
+    if missing:
+        raise ModuleError("%s lacks %s (it must hold a, t and s; the token is not shown)." % (where, ", ".join(missing)))
+    if doc["t"].lower() != tunnel_id.lower():
+        raise ModuleError("%s names tunnel %s in its t part, not %s (the token is not shown)." % (where, doc["t"], tunnel_id))
+    return {"tunnel_id": doc["t"], "account_tag": doc["a"]}
+
+
+class TunnelToken(object):
+    def __init__(self, client, params):
+        self.client = client
+        self.params = params
+        self.resource = RESOURCES[params["tunnel_type"]](client, params)
+
+    def run(self):
+        params = self.params
+        tunnel = None
+        if params["id"]:
+            tunnel_id = params["id"]
+        else:
+            tunnel = require(self.resource)
+            tunnel_id = tunnel["id"]
+        try:
+            token = self.fetch(tunnel_id)
+        except CloudflareError as exc:
+            raise self.explain(exc, tunnel_id, by_name=tunnel is not None)
+        result = dict(changed=False, token=token, tunnel_type=params["tunnel_type"], token_type=params["token_type"])
+        if params["token_type"] == "tunnel":
+            result.update(token_parts(token, tunnel_id))
+        else:
+            if not isinstance(token, str) or not token:
+                raise ModuleError("The API returned no management token for tunnel %s." % tunnel_id)
+            result.update(tunnel_id=tunnel_id, account_tag=(tunnel or {}).get("account_tag") or params["account_id"])
+        return result
+
+    def fetch(self, tunnel_id):
+        if self.params["token_type"] == "management":
+            # Asking for another management token changes nothing, so a lost response may be retried.
+            return self.client.post(self.resource.item_path(tunnel_id, "management"),
+                                    {"resources": self.params["resources"]}, idempotent=True)
+        return self.client.get(self.resource.item_path(tunnel_id, "token"))
+
+    def explain(self, exc, tunnel_id, by_name):
+        params = self.params
+        if exc.status == 404 and not by_name:
+            return ModuleError("No live %s with id %s in account %s (%s)."
+                               % (self.resource.noun, tunnel_id, params["account_id"], exc), failure=exc.to_dict())
+        if exc.status == 403 and exc.has_code(10000):
+            what = "a management token" if params["token_type"] == "management" else "a tunnel token"
+            given = "the token given can only read" if by_name else "the token given does not have it (it may only read)"
+            return exc.with_hint("Getting %s needs an API token with %s; %s" % (what, PERMISSION[params["tunnel_type"]], given))
+        return exc
+
+
+def main():
+    module = CloudflareModule(
+        argument_spec=dict(
+            id=dict(type="str"),
+            name=dict(type="str"),
+            tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
+            token_type=dict(type="str", default="tunnel", choices=["tunnel", "management"], no_log=False),
+            resources=dict(type="list", elements="str", default=["logs"], choices=["logs"]),
+        ),
+        required_one_of=[["name", "id"]],
+    )
+    run_module(module, lambda client: TunnelToken(client, module.params).run(), check_params)
+
+
+if __name__ == "__main__":
+    main()

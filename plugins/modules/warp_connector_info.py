@@ -1,0 +1,181 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: warp_connector_info
+short_description: List Cloudflare WARP connector tunnels, optionally with their connectors
+version_added: 0.1.0
+description:
+  - Lists the WARP connector tunnels of an account with every filter of the API's WARP connector list,
+    or the one with O(id).
+  - Optionally adds each one's connectors (the hosts running WARP) and their connections.
+  - Pages through all results, 1000 per request.
+author:
+  - edgeops maintainers
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.cloudflare.info_attributes
+options:
+  id:
+    description: Only the WARP connector with this UUID.
+    type: str
+  name:
+    description: Only WARP connectors with exactly this name.
+    type: str
+  include_prefix:
+    description: Only WARP connectors whose name starts with this prefix.
+    type: str
+  exclude_prefix:
+    description: Only WARP connectors whose name does not start with this prefix.
+    type: str
+  status:
+    description: Only WARP connectors with this status.
+    type: str
+    choices: [inactive, degraded, healthy, down]
+  is_deleted:
+    description:
+      - V(false) lists live WARP connectors, V(true) only deleted ones (deleted ones stay readable).
+    type: bool
+    default: false
+  existed_at:
+    description: Only WARP connectors that existed at this time (ISO 8601, for example V(2026-11-01T00:00:00Z)).
+    type: str
+  was_active_at:
+    description: Only WARP connectors that were active at this time (ISO 8601).
+    type: str
+  was_inactive_at:
+    description: Only WARP connectors that were inactive at this time (ISO 8601).
+    type: str
+  include_connections:
+    description:
+      - Add C(connectors) to each WARP connector, the hosts running it with their connections. Costs one
+        request per WARP connector.
+    type: bool
+    default: false
+notes:
+  - Never reports C(changed).
+seealso:
+  - module: edgeops.cloudflare.warp_connector
+  - module: edgeops.cloudflare.cfd_tunnel_info
+"""
+
+EXAMPLES = r"""
+- name: List all live WARP connectors whose names start with office-
+  edgeops.cloudflare.warp_connector_info:
+    include_prefix: office-
+  register: offices
+
+- name: Show the names of the healthy ones
+  ansible.builtin.debug:
+    msg: "{{ offices.warp_connectors | selectattr('status', 'equalto', 'healthy') | map(attribute='name') | list }}"
+
+- name: One WARP connector by id, with its connectors
+  edgeops.cloudflare.warp_connector_info:
+    id: 5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e
+    include_connections: true
+  register: office
+
+- name: Deleted WARP connectors
+  edgeops.cloudflare.warp_connector_info:
+    is_deleted: true
+"""
+
+RETURN = r"""
+warp_connectors:
+  description: The matching WARP connectors (no secrets), in the API's order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Tunnel UUID.
+      type: str
+    name:
+      description: Name.
+      type: str
+    account_tag:
+      description: Owning account id.
+      type: str
+    status:
+      description: V(inactive), V(healthy), V(degraded) or V(down).
+      type: str
+    created_at:
+      description: Creation time.
+      type: str
+    deleted_at:
+      description: Deletion time or null.
+      type: str
+    conns_active_at:
+      description: Since when it has had connections, or null.
+      type: str
+    conns_inactive_at:
+      description: Since when it has had none, or null.
+      type: str
+    tun_type:
+      description: Tunnel type, V(warp_connector).
+      type: str
+    metadata:
+      description: Free-form metadata.
+      type: dict
+    ha:
+      description: Whether it is highly available; null when the API does not report it.
+      type: bool
+    connectors:
+      description:
+        - Its connectors (C(id), C(arch), C(version), C(run_at), C(features)), each with C(conns), its
+          connections (C(id), C(colo_name), C(opened_at), C(origin_ip), C(client_version), C(is_pending_reconnect)).
+      returned: when O(include_connections=true)
+      type: list
+      elements: dict
+"""
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
+    CloudflareModule,
+    check_not_empty,
+    check_timestamp,
+    check_uuid,
+    run_module,
+)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, list_query, warp_view
+
+
+def check_params(params):
+    check_uuid(params["id"], "id")
+    check_not_empty(params["name"], "name")
+    for option in ("existed_at", "was_active_at", "was_inactive_at"):
+        check_timestamp(params[option], option)
+
+
+def list_warp_connectors(client, params):
+    collection = WarpConnector.path.format(account_id=params["account_id"])
+    connectors = [warp_view(obj) for obj in client.paginate(collection, list_query(params))]
+    if params["include_connections"]:
+        for connector in connectors:
+            connector["connectors"] = client.get("%s/%s/connections" % (collection, connector["id"])) or []
+    return dict(changed=False, warp_connectors=connectors)
+
+
+def main():
+    module = CloudflareModule(
+        argument_spec=dict(
+            id=dict(type="str"),
+            name=dict(type="str"),
+            include_prefix=dict(type="str"),
+            exclude_prefix=dict(type="str"),
+            status=dict(type="str", choices=["inactive", "degraded", "healthy", "down"]),
+            is_deleted=dict(type="bool", default=False),
+            existed_at=dict(type="str"),
+            was_active_at=dict(type="str"),
+            was_inactive_at=dict(type="str"),
+            include_connections=dict(type="bool", default=False),
+        ),
+    )
+    run_module(module, lambda client: list_warp_connectors(client, module.params), check_params)
+
+
+if __name__ == "__main__":
+    main()
