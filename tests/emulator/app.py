@@ -28,7 +28,7 @@ def authenticate(st):
     email = request.headers.get("X-Auth-Email")
     key = request.headers.get("X-Auth-Key")
     if header is not None:
-        scheme, _, token = header.partition(" ")
+        scheme, dummy, token = header.partition(" ")
         permission = st.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if permission is None:
             raise errors.invalid_token()

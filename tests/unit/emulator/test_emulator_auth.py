@@ -34,7 +34,7 @@ def test_only_one_of_email_key_is_missing_credentials(api, emulator):
 
 def test_read_token_can_read(api, emulator):
     api.create_tunnel("r1")
-    result, _ = api.listing(TUNNELS)
+    result = api.listing(TUNNELS)[0]
     assert [t["name"] for t in result] == ["r1"]
     assert api.ok("GET", TUNNELS, token=emulator.read_token)[0]["name"] == "r1"
 

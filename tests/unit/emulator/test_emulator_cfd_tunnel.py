@@ -103,10 +103,10 @@ def test_soft_delete_keeps_object_readable(api):
     api.fail("PATCH", path, 400, 1014, json={"name": "again"})
     api.fail("DELETE", path, 400, 1014, json={})
     api.fail("GET", path + "/token", 400, 1014)
-    live, _ = api.listing(TUNNELS)
-    default, _ = api.listing(TUNNELS)
-    only_deleted, _ = api.listing(TUNNELS, is_deleted="true")
-    only_live, _ = api.listing(TUNNELS, is_deleted="false")
+    live = api.listing(TUNNELS)[0]
+    default = api.listing(TUNNELS)[0]
+    only_deleted = api.listing(TUNNELS, is_deleted="true")[0]
+    only_live = api.listing(TUNNELS, is_deleted="false")[0]
     assert live == default == only_live == []
     assert [t["id"] for t in only_deleted] == [tun["id"]]
 

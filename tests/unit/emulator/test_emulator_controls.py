@@ -37,7 +37,7 @@ def test_429_fault_with_http_date(api, emulator):
 def test_5xx_fault_matches_method_path_and_count(api, emulator):
     emulator.control.fault(action="5xx", status=502, method="POST", path=r"/cfd_tunnel$", count=2)
     assert api.call("GET", TUNNELS).status_code == 200  # method does not match
-    for _ in range(2):
+    for dummy in range(2):
         resp = api.call("POST", TUNNELS, json={"name": "x"})
         assert resp.status_code == 502 and resp.json()["errors"][0]["code"] == 10001
     assert count_tunnels(api) == 0  # nothing was processed
@@ -57,7 +57,7 @@ def test_drop_after_gives_connection_error_but_changes_state(api, emulator):
     emulator.control.fault(action="drop_after", method="POST")
     with pytest.raises(requests.exceptions.ConnectionError):
         api.call("POST", TUNNELS, json={"name": "ghost"})
-    listed, _ = api.listing(TUNNELS, name="ghost")
+    listed = api.listing(TUNNELS, name="ghost")[0]
     assert len(listed) == 1
     entry = emulator.control.requests(method="POST")[0]
     assert entry["fault"] == "drop_after" and entry["status"] == 200
@@ -88,7 +88,7 @@ def _random_run(api, emulator, seed):
     emulator.control.reset()
     emulator.control.random_faults(0.5, seed, ["429", "5xx", "drop_before", "drop_after"])
     outcome = []
-    for _ in range(30):
+    for dummy in range(30):
         try:
             outcome.append(api.call("GET", TUNNELS).status_code)
         except requests.exceptions.ConnectionError:
@@ -105,7 +105,7 @@ def test_random_faults_are_seeded_and_deterministic(api, emulator):
     assert {200, 429, "drop"} <= set(first)
     assert any(s in (502, 503, 504) for s in first)
     emulator.control.clear_faults()
-    assert all(api.call("GET", TUNNELS).status_code == 200 for _ in range(10))
+    assert all(api.call("GET", TUNNELS).status_code == 200 for dummy in range(10))
 
 
 def test_request_log_and_filters(api, emulator):
