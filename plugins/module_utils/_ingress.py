@@ -1,0 +1,525 @@
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ingress configuration of a remotely managed tunnel: validate, normalise, merge, compare.
+
+Pure functions over plain dicts; no HTTP here. Rules are kept in the API's own shape
+(``hostname``, ``path``, ``service``, ``originRequest`` in camelCase) once normalised, so that a
+stored document and a wanted one compare semantically: hostnames lower-case without a trailing
+dot, an empty ``path`` or ``originRequest`` the same as none, ``access.required: false`` the same
+as no ``required``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from ._common import ModuleError
+
+DEFAULT_CATCH_ALL = "http_status:404"
+
+# Our snake_case option -> the API's originRequest key.
+ORIGIN_REQUEST_KEYS = (
+    ("connect_timeout", "connectTimeout"),
+    ("tls_timeout", "tlsTimeout"),
+    ("tcp_keep_alive", "tcpKeepAlive"),
+    ("keep_alive_timeout", "keepAliveTimeout"),
+    ("keep_alive_connections", "keepAliveConnections"),
+    ("no_happy_eyeballs", "noHappyEyeballs"),
+    ("no_tls_verify", "noTLSVerify"),
+    ("disable_chunked_encoding", "disableChunkedEncoding"),
+    ("http2_origin", "http2Origin"),
+    ("http_host_header", "httpHostHeader"),
+    ("origin_server_name", "originServerName"),
+    ("ca_pool", "caPool"),
+    ("proxy_type", "proxyType"),
+    ("access", "access"),
+)
+ACCESS_KEYS = (("aud_tag", "audTag"), ("team_name", "teamName"), ("required", "required"))
+NON_NEGATIVE = ("connect_timeout", "tls_timeout", "tcp_keep_alive", "keep_alive_timeout", "keep_alive_connections")
+
+URL_SCHEMES = ("http", "https", "tcp", "ssh", "rdp", "smb")
+NAMED_SERVICES = ("hello_world", "hello-world", "bastion", "socks-proxy")
+LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+HTTP_STATUS_RE = re.compile(r"^http_status:(\d{3})$")
+URL_RE = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\[\]@]+)(?::(?P<port>[^/?#]*))?(?P<rest>.*)$")
+
+
+def origin_request_option_spec():
+    """The argument spec of an ``origin_request`` dict (global defaults and per rule)."""
+    return dict(
+        connect_timeout=dict(type="int"),
+        tls_timeout=dict(type="int"),
+        tcp_keep_alive=dict(type="int"),
+        keep_alive_timeout=dict(type="int"),
+        keep_alive_connections=dict(type="int"),
+        no_happy_eyeballs=dict(type="bool"),
+        no_tls_verify=dict(type="bool"),
+        disable_chunked_encoding=dict(type="bool"),
+        http2_origin=dict(type="bool"),
+        http_host_header=dict(type="str"),
+        origin_server_name=dict(type="str"),
+        ca_pool=dict(type="str"),
+        proxy_type=dict(type="str", choices=["", "socks"]),
+        access=dict(type="dict", options=dict(
+            aud_tag=dict(type="list", elements="str", required=True),
+            team_name=dict(type="str", required=True),
+            required=dict(type="bool"),
+        )),
+    )
+
+
+def ingress_rule_option_spec():
+    return dict(
+        hostname=dict(type="str", required=True),
+        path=dict(type="str"),
+        service=dict(type="str"),
+        origin_request=dict(type="dict", options=origin_request_option_spec()),
+    )
+
+
+# ---- validation ---------------------------------------------------------------------------
+
+def normalise_hostname(hostname):
+    return (hostname or "").strip().rstrip(".").lower()
+
+
+def check_hostname(hostname, where):
+    """A public hostname: DNS labels, optionally a leading ``*.`` wildcard label; ``*`` alone."""
+    name = normalise_hostname(hostname)
+    if not name:
+        raise ModuleError("%s: hostname must not be empty." % where)
+    if name == "*":
+        return name
+    if "://" in name or "/" in name or ":" in name:
+        raise ModuleError("%s: hostname %r must be a bare hostname, without scheme, port or path "
+                          "(put the path in 'path')." % (where, hostname))
+    labels = name.split(".")
+    if labels[0] == "*":
+        labels = labels[1:]
+    if len(name) > 253 or len(labels) < 2 or not all(LABEL_RE.match(label) for label in labels):
+        hint = ""
+        if "*" in name:
+            hint = " A wildcard is only allowed as the whole leftmost label, like *.example.com."
+        raise ModuleError("%s: hostname %r is not a valid public hostname.%s" % (where, hostname, hint))
+    return name
+
+
+def check_service(service, where):
+    """A service the API accepts: a URL of a known scheme, a unix socket, http_status:NNN or a named one."""
+    if service is None or not service.strip():
+        raise ModuleError("%s: service is required (for example http://localhost:8080 or http_status:404)." % where)
+    value = service.strip()
+    status = HTTP_STATUS_RE.match(value)
+    if status:
+        if not 100 <= int(status.group(1)) <= 599:
+            raise ModuleError("%s: service %r: the HTTP status must be between 100 and 599." % (where, service))
+        return value
+    if value.startswith("http_status:"):
+        raise ModuleError("%s: service %r must be http_status: followed by a three-digit status code." % (where, service))
+    if value in NAMED_SERVICES:
+        return value
+    for prefix in ("unix+tls:", "unix:"):
+        if value.startswith(prefix):
+            path = value[len(prefix):]
+            path = path[2:] if path.startswith("//") else path
+            if not path.startswith("/"):
+                raise ModuleError("%s: service %r must name an absolute socket path, like %s/run/app.sock."
+                                  % (where, service, prefix))
+            return value
+    match = URL_RE.match(value)
+    scheme = match.group("scheme").lower() if match else value.split(":", 1)[0].lower() if ":" in value else None
+    if scheme not in URL_SCHEMES:
+        raise ModuleError(
+            "%s: service %r is not one the API accepts: use http://, https://, tcp://, ssh://, rdp://, smb:// "
+            "URLs, unix:/path or unix+tls:/path sockets, http_status:NNN, hello_world, bastion or socks-proxy."
+            % (where, service))
+    if not match:
+        raise ModuleError("%s: service %r is not a valid URL (scheme://host[:port])." % (where, service))
+    port = match.group("port")
+    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ModuleError("%s: service %r has an invalid port %r." % (where, service, port))
+    if match.group("rest") not in ("", "/"):
+        raise ModuleError("%s: service %r must not have a path, query or fragment: the origin gets the path of "
+                          "the request (use 'path' to match request paths)." % (where, service))
+    return value
+
+
+def check_path(path, where):
+    if path is None or path == "":
+        return None
+    try:
+        re.compile(path)
+    except re.error as exc:
+        raise ModuleError("%s: path %r is not a valid regular expression: %s." % (where, path, exc))
+    return path
+
+
+def check_origin_request(options, where):
+    if not options:
+        return
+    for key in NON_NEGATIVE:
+        if options.get(key) is not None and options[key] < 0:
+            raise ModuleError("%s: %s must not be negative." % (where, key))
+    access = options.get("access")
+    if access is not None:
+        if not access.get("aud_tag") or any(not (tag or "").strip() for tag in access["aud_tag"]):
+            raise ModuleError("%s: access.aud_tag must list at least one non-empty audience tag." % where)
+        if not (access.get("team_name") or "").strip():
+            raise ModuleError("%s: access.team_name must not be empty." % where)
+
+
+def check_ingress(rules, state, mode):
+    """Validate the ``ingress`` option; raises ModuleError naming the rule and what is wrong."""
+    seen = {}
+    for index, rule in enumerate(rules or []):
+        where = "ingress[%d]" % index
+        hostname = check_hostname(rule.get("hostname"), where)
+        path = check_path(rule.get("path"), where)
+        if state == "present":
+            check_service(rule.get("service"), where)
+            check_origin_request(rule.get("origin_request"), where + ".origin_request")
+            if hostname == "*" and path is None:
+                raise ModuleError("%s: a rule for every hostname and path is the catch-all, which must be last; "
+                                  "set catch_all_service instead." % where)
+        elif rule.get("service") is not None or rule.get("origin_request") is not None:
+            raise ModuleError("%s: with state=absent a rule names only hostname (and optionally path) to remove; "
+                              "service and origin_request do not apply." % where)
+        key = (hostname, path)
+        if key in seen:
+            raise ModuleError("%s repeats hostname %r%s of ingress[%d]; each hostname and path may appear once."
+                              % (where, hostname, " with path %r" % path if path else "", seen[key]))
+        seen[key] = index
+    if state == "absent" and mode == "merge" and not rules:
+        raise ModuleError("state=absent with mode=merge needs ingress: the rules (hostnames) to remove.")
+    if state == "absent" and mode == "replace" and rules:
+        raise ModuleError("state=absent with mode=replace removes every rule; do not list ingress rules "
+                          "(use mode=merge to remove only some hostnames).")
+
+
+# ---- conversion ---------------------------------------------------------------------------
+
+def origin_request_to_api(options):
+    """Our snake_case origin_request (None values dropped) in the API's camelCase."""
+    if not options:
+        return {}
+    out = {}
+    for ours, theirs in ORIGIN_REQUEST_KEYS:
+        value = options.get(ours)
+        if value is None:
+            continue
+        if ours == "access":
+            value = dict((api_key, value[key]) for key, api_key in ACCESS_KEYS if value.get(key) is not None)
+        out[theirs] = value
+    return normalise_origin_request(out)
+
+
+def origin_request_from_api(origin):
+    """The API's originRequest in our snake_case; keys we do not know keep their API name."""
+    if not origin:
+        return {}
+    names = dict((theirs, ours) for ours, theirs in ORIGIN_REQUEST_KEYS)
+    out = {}
+    for key, value in origin.items():
+        if key == "access" and isinstance(value, dict):
+            access_names = dict((theirs, ours) for ours, theirs in ACCESS_KEYS)
+            value = dict((access_names.get(k, k), v) for k, v in value.items())
+        out[names.get(key, key)] = value
+    return out
+
+
+def normalise_origin_request(origin):
+    if not isinstance(origin, dict):
+        return {}
+    out = {}
+    for key, value in origin.items():
+        if value is None:
+            continue
+        if key == "access" and isinstance(value, dict):
+            value = dict((k, v) for k, v in value.items() if v is not None and not (k == "required" and v is False))
+            if "audTag" in value and isinstance(value["audTag"], list):
+                value["audTag"] = list(value["audTag"])
+        out[key] = value
+    return out
+
+
+def normalise_rule(rule):
+    """One rule in the canonical API shape, for comparing and sending."""
+    out = {}
+    hostname = rule.get("hostname")
+    if hostname:
+        out["hostname"] = normalise_hostname(hostname)
+    if rule.get("path"):
+        out["path"] = rule["path"]
+    out["service"] = (rule.get("service") or "").strip()
+    origin = normalise_origin_request(rule.get("originRequest"))
+    if origin:
+        out["originRequest"] = origin
+    for key, value in rule.items():  # anything else the API stores stays as it is
+        if key not in ("hostname", "path", "service", "originRequest") and value is not None:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def wanted_rules(rules):
+    """The ``ingress`` option as normalised API rules."""
+    out = []
+    for rule in rules or []:
+        api_rule = {"hostname": rule["hostname"], "path": rule.get("path"), "service": rule.get("service")}
+        origin = origin_request_to_api(rule.get("origin_request"))
+        if origin:
+            api_rule["originRequest"] = origin
+        out.append(normalise_rule(api_rule))
+    return out
+
+
+def is_catch_all(rule):
+    hostname = normalise_hostname(rule.get("hostname"))
+    return hostname in ("", "*") and not rule.get("path")
+
+
+class Document(object):
+    """A tunnel configuration split into its parts: rules, catch-all, global originRequest, the rest."""
+
+    def __init__(self, config):
+        config = copy.deepcopy(config or {})
+        ingress = [normalise_rule(rule) for rule in config.pop("ingress", None) or [] if isinstance(rule, dict)]
+        self.catch_all = ingress.pop() if ingress and is_catch_all(ingress[-1]) else None
+        self.rules = ingress
+        self.origin_request = normalise_origin_request(config.pop("originRequest", None))
+        self.other = config  # keys we do not manage, such as the deprecated warp-routing
+        self.empty = not (self.rules or self.catch_all or self.origin_request)
+
+    def to_api(self):
+        config = copy.deepcopy(self.other)
+        if self.origin_request:
+            config["originRequest"] = copy.deepcopy(self.origin_request)
+        if self.rules or self.catch_all:
+            config["ingress"] = copy.deepcopy(self.rules) + [copy.deepcopy(self.catch_all or {"service": DEFAULT_CATCH_ALL})]
+        return config
+
+    def hostnames(self):
+        return set(rule["hostname"] for rule in self.rules if rule.get("hostname") and rule["hostname"] != "*")
+
+    def view(self):
+        """What users see in diffs: our option names, one entry per rule."""
+        view = {"ingress": [rule_view(rule) for rule in self.rules]}
+        view["catch_all_service"] = (self.catch_all or {}).get("service") if self.catch_all else None
+        view["origin_request"] = origin_request_from_api(self.origin_request)
+        return view
+
+
+def rule_view(rule):
+    view = {"hostname": rule.get("hostname"), "service": rule.get("service")}
+    if rule.get("path"):
+        view["path"] = rule["path"]
+    if rule.get("originRequest"):
+        view["origin_request"] = origin_request_from_api(rule["originRequest"])
+    return view
+
+
+def wildcard_matches(pattern, hostname):
+    """Whether a rule hostname (maybe ``*.zone``) matches a concrete hostname."""
+    if pattern == hostname or pattern == "*":
+        return True
+    return pattern.startswith("*.") and hostname.endswith(pattern[1:]) and hostname != pattern[2:]
+
+
+# ---- building the wanted document ---------------------------------------------------------
+
+def catch_all_rule(service):
+    return {"service": service.strip()}
+
+
+def build_replace(stored, params):
+    """mode=replace: the document becomes exactly the task's rules, defaults and catch-all."""
+    doc = copy.copy(stored)
+    doc.rules = [] if params["state"] == "absent" else wanted_rules(params.get("ingress"))
+    doc.origin_request = {} if params["state"] == "absent" else origin_request_to_api(params.get("origin_request"))
+    doc.catch_all = catch_all_rule(params.get("catch_all_service") or DEFAULT_CATCH_ALL)
+    if params["state"] == "absent" and stored.empty:
+        doc.catch_all = None  # nothing configured, nothing to write
+    doc.empty = not (doc.rules or doc.catch_all or doc.origin_request)
+    return doc
+
+
+def build_merge(stored, params):
+    """mode=merge: own only the listed hostnames; everyone else's rules stay where they are."""
+    doc = copy.copy(stored)
+    doc.rules = list(stored.rules)
+    if params["state"] == "absent":
+        doc.rules = [rule for rule in stored.rules if not _removed(rule, params.get("ingress"))]
+    else:
+        doc.rules = _merge_rules(stored.rules, wanted_rules(params.get("ingress")))
+        if params.get("origin_request") is not None:
+            doc.origin_request = origin_request_to_api(params["origin_request"])
+        if params.get("catch_all_service"):
+            doc.catch_all = catch_all_rule(params["catch_all_service"])
+        elif doc.catch_all is None:
+            doc.catch_all = catch_all_rule(DEFAULT_CATCH_ALL)
+    doc.empty = not (doc.rules or doc.catch_all or doc.origin_request)
+    return doc
+
+
+def _removed(rule, targets):
+    hostname = rule.get("hostname")
+    for target in targets or []:
+        if normalise_hostname(target["hostname"]) == hostname and (not target.get("path") or target["path"] == rule.get("path")):
+            return True
+    return False
+
+
+def _merge_rules(current, wanted):
+    """Replace the rules of each wanted hostname in place; new hostnames go before any wildcard
+    rule of someone else that would shadow them, otherwise last (before the catch-all)."""
+    by_host = {}
+    order = []
+    for rule in wanted:
+        if rule["hostname"] not in by_host:
+            by_host[rule["hostname"]] = []
+            order.append(rule["hostname"])
+        by_host[rule["hostname"]].append(rule)
+    merged = []
+    placed = set()
+    for rule in current:
+        hostname = rule.get("hostname")
+        if hostname in by_host:
+            if hostname not in placed:
+                merged.extend(by_host[hostname])
+                placed.add(hostname)
+            continue
+        merged.append(rule)
+    for hostname in order:
+        if hostname in placed:
+            continue
+        position = len(merged)
+        for index, rule in enumerate(merged):
+            other = rule.get("hostname") or ""
+            if other not in by_host and other != hostname and "*" in other and wildcard_matches(other, hostname):
+                position = index
+                break
+        merged[position:position] = by_host[hostname]
+    return merged
+
+
+def build(stored_config, params):
+    """(stored Document, wanted Document) for the task."""
+    stored = Document(stored_config)
+    wanted = build_replace(stored, params) if params["mode"] == "replace" else build_merge(stored, params)
+    return stored, wanted
+
+
+def same(first, second):
+    return first.to_api() == second.to_api()
+
+
+def removed_hostnames(stored, wanted, params):
+    """Hostnames whose DNS records this task removes: those it stops serving."""
+    gone = stored.hostnames() - wanted.hostnames()
+    if params["mode"] == "merge":
+        if params["state"] == "absent":
+            # Listed hostnames without any rule left, whether or not this run removed the rule
+            # (a rerun after a partial failure still removes the record).
+            listed = set(normalise_hostname(r["hostname"]) for r in params.get("ingress") or [])
+            gone = set(h for h in listed if h != "*") - wanted.hostnames()
+        else:
+            gone = set()
+    return sorted(gone)
+
+
+def owned_hostnames(wanted, params):
+    """Hostnames whose DNS records this task publishes."""
+    if params["state"] == "absent":
+        return []
+    if params["mode"] == "replace":
+        names = [rule["hostname"] for rule in wanted.rules if rule.get("hostname")]
+    else:
+        names = [normalise_hostname(rule["hostname"]) for rule in params.get("ingress") or []]
+    out = []
+    for name in names:
+        if name != "*" and name not in out:
+            out.append(name)
+    return out
+
+
+# ---- the task -----------------------------------------------------------------------------
+
+class TunnelConfig(object):
+    """Publish hostnames through one remotely managed tunnel: its ingress document and DNS.
+
+    Order of work, chosen so that a rerun after any failure converges: every read and check
+    first (tunnel, configuration, zones, records; a DNS conflict fails before any write), then
+    the removal of records of hostnames no longer served, then the configuration PUT, then the
+    records of the served hostnames.
+    """
+
+    def __init__(self, client, params, check_mode=False, diff=False, tunnels=None, dns=None):
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.want_diff = diff
+        self.tunnels = tunnels
+        self.dns_factory = dns
+        self.changed = False
+        self.warnings = []
+
+    def config_path(self, tunnel):
+        return "/accounts/%s/cfd_tunnel/%s/configurations" % (self.params["account_id"], tunnel["id"])
+
+    def read(self, tunnel):
+        result = self.client.get(self.config_path(tunnel)) or {}
+        if "config" in result or "version" in result:
+            return result.get("config") or {}, result.get("version")
+        return result, None  # an older API shape: the bare configuration
+
+    def run(self, tunnel):
+        stored_config, version = self.read(tunnel)
+        stored, wanted = build(stored_config, self.params)
+        write = not same(stored, wanted) and not (wanted.empty and stored.empty)
+        dns_before, dns_after, records, publish, unpublish = {}, {}, [], [], []
+        dns = None
+        if self.params.get("dns"):
+            dns = self.dns_factory(tunnel)
+            unpublish = [dns.plan_unpublish(h) for h in removed_hostnames(stored, wanted, self.params)]
+            publish = [dns.plan_publish(h, self.params.get("dns_overwrite")) for h in owned_hostnames(wanted, self.params)]
+        for step in unpublish:
+            removed = dns.apply_unpublish(step)
+            for record in removed:
+                self.changed = True
+                dns_before[record["name"]] = dns.line(record)
+                records.append(dict(record, hostname=step["hostname"], action="deleted"))
+        config = wanted.to_api() if write else stored_config
+        if write:
+            self.changed = True
+            if not self.check_mode:
+                result = self.client.put(self.config_path(tunnel), {"config": wanted.to_api()}) or {}
+                config = result.get("config", config)
+                new_version = result.get("version")
+                if version is not None and new_version is not None and new_version > version + 1:
+                    self.warnings.append("The configuration of tunnel %s changed while this task ran (version %s -> %s); "
+                                         "a concurrent change may have been overwritten: rerun the other task."
+                                         % (tunnel.get("name"), version, new_version))
+                version = new_version
+        for step in publish:
+            record = dns.apply_publish(step)
+            if step["action"] != "unchanged":
+                self.changed = True
+            dns_before[step["hostname"]] = dns.line(step["before"]) if step["action"] != "created" else None
+            dns_after[step["hostname"]] = dns.wanted_line(step["hostname"])
+            records.append(dict(record, hostname=step["hostname"], action=step["action"]))
+        if dns is not None:
+            self.warnings.extend(dns.warnings)
+        result = dict(changed=self.changed, tunnel={"id": tunnel["id"], "name": tunnel.get("name")},
+                      config=config, version=version, hostnames=sorted(wanted.hostnames()))
+        if self.params.get("dns"):
+            result["dns_records"] = records
+        if self.want_diff:
+            before, after = stored.view(), wanted.view()
+            if self.params.get("dns"):
+                before["dns"] = dict((k, v) for k, v in dns_before.items() if v is not None)
+                after["dns"] = dict((k, v) for k, v in dns_after.items())
+            result["diff"] = dict(before=before, after=after)
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return result
