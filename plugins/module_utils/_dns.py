@@ -79,6 +79,11 @@ class TunnelDns(object):
         records = self.records(zone, hostname)
         ours = [r for r in records if _points_at(r, self.target)]
         others = [r for r in records if r.get("type") in CONFLICT_TYPES and not _points_at(r, self.target)]
+        blocking = [r for r in records if r.get("type") not in CONFLICT_TYPES]
+        if blocking:
+            raise ModuleError("DNS name %s in zone %s has %s record(s); a CNAME cannot share its name with other records, "
+                              "and this module never removes them: remove them or publish another hostname."
+                              % (hostname, zone["name"], ", ".join(sorted(set(r.get("type", "?") for r in blocking)))))
         if others and not overwrite:
             found = "; ".join("%s %s -> %s" % (r.get("type"), r.get("name"), r.get("content")) for r in others)
             raise ModuleError("DNS name %s in zone %s already has a record that does not point at this tunnel (%s); "

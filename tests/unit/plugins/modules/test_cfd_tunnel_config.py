@@ -271,3 +271,280 @@ def test_check_mode_with_diff_on_replace(run_module, api, emulator, tunnel):
     assert result["changed"] is True
     assert result["diff"]["before"]["ingress"] == [APP, DOCS] and result["diff"]["after"]["ingress"] == [DOCS]
     assert run_module.writes() == []
+
+
+# ---- DNS ---------------------------------------------------------------------------------
+
+def cnames_to(api, tunnel_id):
+    return sorted((r["name"], r["zone_name"], r["proxied"]) for r in records(api) if r["type"] == "CNAME"
+                  and r["content"] == target(tunnel_id))
+
+
+def test_dns_creates_proxied_cnames_in_the_longest_matching_zone(run_module, api, emulator, tunnel):
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, API, DOCS)))
+    assert result["changed"] is True
+    assert cnames_to(api, tunnel["id"]) == [("app.example.com", "example.com", True),
+                                            ("docs.dev.example.com", "dev.example.com", True)]
+    by_host = dict((r["hostname"], r) for r in result["dns_records"])
+    assert set(by_host) == {"app.example.com", "docs.dev.example.com"}
+    assert by_host["docs.dev.example.com"]["action"] == "created"
+    assert by_host["docs.dev.example.com"]["zone_name"] == "dev.example.com"
+    assert by_host["app.example.com"]["content"] == target(tunnel["id"]) and by_host["app.example.com"]["id"]
+    posts = [w for w in run_module.writes() if w["method"] == "POST"]
+    assert len(posts) == 2 and all(p["body"]["proxied"] is True and p["body"]["type"] == "CNAME" for p in posts)
+    # The configuration is written before the records.
+    assert [w["method"] for w in run_module.writes()] == ["PUT", "POST", "POST"]
+
+
+def test_dns_rerun_is_idempotent_with_zero_writes(run_module, api, emulator, tunnel):
+    args = dict(name="web", dns=True, ingress=rules(APP, DOCS))
+    run_module(cfd_tunnel_config, args)
+    run_module.clear()
+    again = run_module(cfd_tunnel_config, args)
+    assert again["changed"] is False
+    assert [r["action"] for r in again["dns_records"]] == ["unchanged", "unchanged"]
+    assert run_module.writes() == []
+    # tunnel lookup, configuration, zones, one lookup per hostname
+    assert len(run_module.requests()) == 5
+
+
+def test_dns_updates_an_unproxied_record_of_the_tunnel(run_module, api, emulator, tunnel):
+    zone_id = zone(api, "example.com")["id"]
+    api.post("/zones/%s/dns_records" % zone_id, {"type": "CNAME", "name": "app", "content": target(tunnel["id"]), "proxied": False})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP)), diff=True)
+    assert result["changed"] is True and result["dns_records"][0]["action"] == "updated"
+    assert cnames_to(api, tunnel["id"]) == [("app.example.com", "example.com", True)]
+    assert [w["method"] for w in run_module.writes()] == ["PUT", "PATCH"]
+    assert result["diff"]["before"]["dns"] == {"app.example.com": "CNAME app.example.com -> %s" % target(tunnel["id"])}
+    assert result["diff"]["after"]["dns"] == {"app.example.com": "CNAME app.example.com -> %s (proxied)" % target(tunnel["id"])}
+
+
+def test_dns_conflict_fails_before_any_write(run_module, api, emulator, tunnel):
+    zone_id = zone(api, "example.com")["id"]
+    api.post("/zones/%s/dns_records" % zone_id, {"type": "CNAME", "name": "app", "content": "elsewhere.example.net", "proxied": True})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(DOCS, APP)))
+    assert result["failed"] is True
+    assert "app.example.com" in result["msg"] and "elsewhere.example.net" in result["msg"] and "dns_overwrite" in result["msg"]
+    assert run_module.writes() == []
+    assert stored(api, emulator, tunnel["id"])["version"] == 0
+
+
+def test_dns_overwrite_repoints_a_cname_and_replaces_an_a_record(run_module, api, emulator, tunnel):
+    zone_id = zone(api, "example.com")["id"]
+    dev_id = zone(api, "dev.example.com")["id"]
+    other = api.post("/zones/%s/dns_records" % zone_id, {"type": "CNAME", "name": "app", "content": "elsewhere.example.net"})
+    api.post("/zones/%s/dns_records" % dev_id, {"type": "A", "name": "docs", "content": "192.0.2.10"})
+    api.post("/zones/%s/dns_records" % dev_id, {"type": "TXT", "name": "_acme.docs", "content": "keep me"})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, dns_overwrite=True, ingress=rules(APP, DOCS)))
+    assert result.get("changed") is True, result.get("msg")
+    actions = dict((r["hostname"], r["action"]) for r in result["dns_records"])
+    assert actions == {"app.example.com": "updated", "docs.dev.example.com": "replaced"}
+    assert cnames_to(api, tunnel["id"]) == [("app.example.com", "example.com", True),
+                                            ("docs.dev.example.com", "dev.example.com", True)]
+    assert [r["id"] for r in records(api, "app.example.com")] == [other["id"]]  # repointed in place
+    assert [r["type"] for r in records(api, "docs.dev.example.com")] == ["CNAME"]
+    assert [r["content"] for r in records(api, "_acme.docs.dev.example.com")] == ["keep me"]
+
+
+def test_dns_name_with_another_record_type_fails_even_with_overwrite(run_module, api, emulator, tunnel):
+    api.post("/zones/%s/dns_records" % zone(api, "example.com")["id"], {"type": "TXT", "name": "app", "content": "v=spf1 -all"})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, dns_overwrite=True, ingress=rules(APP)))
+    assert result["failed"] is True
+    assert "has TXT record(s)" in result["msg"] and "never removes them" in result["msg"]
+    assert run_module.writes() == []
+
+
+def test_dns_removes_only_records_pointing_at_this_tunnel(run_module, api, emulator, tunnel):
+    run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, DOCS)))
+    other_tunnel = api.post(tunnels_path(emulator), {"name": "other", "config_src": "cloudflare"})
+    dev_id = zone(api, "dev.example.com")["id"]
+    # Someone repointed docs at another tunnel by hand: this task must not remove that record.
+    docs = [r for r in records(api, "docs.dev.example.com")][0]
+    api.patch("/zones/%s/dns_records/%s" % (dev_id, docs["id"]), {"content": target(other_tunnel["id"])})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True,
+                                                 ingress=[{"hostname": "app.example.com"}, {"hostname": "docs.dev.example.com"}]))
+    assert result["changed"] is True
+    assert [(r["hostname"], r["action"]) for r in result["dns_records"]] == [("app.example.com", "deleted")]
+    assert any("docs.dev.example.com" in w and "not at this tunnel" in w for w in result["warnings"])
+    assert records(api, "app.example.com") == []
+    assert [r["content"] for r in records(api, "docs.dev.example.com")] == [target(other_tunnel["id"])]
+    assert stored(api, emulator, tunnel["id"])["config"]["ingress"] == [CATCH_ALL]
+    # DNS removal happens before the configuration write (a rerun after a failure still knows what to remove).
+    assert [w["method"] for w in run_module.writes()] == ["DELETE", "PUT"]
+    run_module.clear()
+    again = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True, ingress=[{"hostname": "app.example.com"}]))
+    assert again["changed"] is False and run_module.writes() == []
+
+
+def test_dns_keeps_the_record_while_another_path_rule_serves_the_hostname(run_module, api, emulator, tunnel):
+    run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, API)))
+    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True,
+                                                 ingress=[{"hostname": "app.example.com", "path": "^/api/"}]))
+    assert result["changed"] is True and result["dns_records"] == []
+    assert cnames_to(api, tunnel["id"]) == [("app.example.com", "example.com", True)]
+
+
+def test_replace_mode_removes_records_of_dropped_hostnames(run_module, api, emulator, tunnel):
+    run_module(cfd_tunnel_config, dict(name="web", mode="replace", dns=True, ingress=rules(APP, DOCS)))
+    result = run_module(cfd_tunnel_config, dict(name="web", mode="replace", dns=True, ingress=rules(DOCS)))
+    assert sorted((r["hostname"], r["action"]) for r in result["dns_records"]) == [
+        ("app.example.com", "deleted"), ("docs.dev.example.com", "unchanged")]
+    assert cnames_to(api, tunnel["id"]) == [("docs.dev.example.com", "dev.example.com", True)]
+
+
+def test_dns_for_a_wildcard_hostname(run_module, api, emulator, tunnel):
+    wildcard = {"hostname": "*.dev.example.com", "service": "http://localhost:7000"}
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=[wildcard]))
+    assert result["changed"] is True
+    assert cnames_to(api, tunnel["id"]) == [("*.dev.example.com", "dev.example.com", True)]
+
+
+def test_hostname_outside_every_zone_fails_before_any_write(run_module, api, emulator, tunnel):
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, {"hostname": "shop.example.org",
+                                                                                           "service": "http://localhost:1"})))
+    assert result["failed"] is True
+    assert "No zone of account" in result["msg"] and "shop.example.org" in result["msg"]
+    assert "dev.example.com, example.com" in result["msg"]
+    assert run_module.writes() == []
+
+
+def test_dns_in_check_mode_predicts_without_writing(run_module, api, emulator, tunnel):
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP)), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["dns_records"][0]["action"] == "created" and result["dns_records"][0]["id"] is None
+    assert result["diff"]["after"]["dns"] == {"app.example.com": "CNAME app.example.com -> %s (proxied)" % target(tunnel["id"])}
+    assert result["diff"]["before"]["dns"] == {}
+    assert run_module.writes() == [] and records(api) == []
+
+
+def test_dns_only_change_is_reported_when_config_is_already_right(run_module, api, emulator, tunnel):
+    run_module(cfd_tunnel_config, dict(name="web", ingress=rules(APP)))
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP)))
+    assert result["changed"] is True
+    assert [w["method"] for w in run_module.writes()] == ["POST"]
+
+
+# ---- faults during a multi-step change ----------------------------------------------------
+
+def test_dns_create_failing_after_the_config_write_converges_on_rerun(run_module, api, emulator, tunnel):
+    emulator.control.fault(action="5xx", method="POST", path="dns_records", count=10, status=503)
+    args = dict(name="web", dns=True, ingress=rules(APP, DOCS))
+    failed = run_module(cfd_tunnel_config, dict(args, retries=1))
+    assert failed["failed"] is True and "503" in failed["msg"]
+    assert stored(api, emulator, tunnel["id"])["version"] == 1  # the configuration was written
+    emulator.control.clear_faults()
+    result = run_module(cfd_tunnel_config, args)
+    assert result["changed"] is True
+    assert [r["action"] for r in result["dns_records"]] == ["created", "created"]
+    assert stored(api, emulator, tunnel["id"])["version"] == 1  # not rewritten
+    run_module.clear()
+    assert run_module(cfd_tunnel_config, args)["changed"] is False and run_module.writes() == []
+
+
+def test_lost_dns_create_response_is_found_not_duplicated(run_module, api, emulator, tunnel):
+    emulator.control.fault(action="drop_after", method="POST", path="dns_records", count=1)
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP)))
+    assert result["changed"] is True and result["dns_records"][0]["action"] == "created"
+    assert len(records(api, "app.example.com")) == 1
+
+
+def test_dns_removal_failing_before_the_config_write_converges_on_rerun(run_module, api, emulator, tunnel):
+    run_module(cfd_tunnel_config, dict(name="web", mode="replace", dns=True, ingress=rules(APP, DOCS)))
+    emulator.control.fault(action="5xx", method="DELETE", path="dns_records", count=10, status=502)
+    args = dict(name="web", mode="replace", dns=True, ingress=rules(DOCS))
+    failed = run_module(cfd_tunnel_config, dict(args, retries=1))
+    assert failed["failed"] is True
+    assert stored(api, emulator, tunnel["id"])["version"] == 1  # config untouched: the rerun still sees app
+    emulator.control.clear_faults()
+    result = run_module(cfd_tunnel_config, args)
+    assert result["changed"] is True
+    assert cnames_to(api, tunnel["id"]) == [("docs.dev.example.com", "dev.example.com", True)]
+    assert stored(api, emulator, tunnel["id"])["config"]["ingress"] == [DOCS, CATCH_ALL]
+
+
+def test_config_put_is_retried_through_rate_limits_and_gateway_errors(run_module, api, emulator, tunnel):
+    emulator.control.fault(action="429", method="PUT", count=1, retry_after="2")
+    emulator.control.fault(action="5xx", method="PUT", count=1, status=504)
+    result = run_module(cfd_tunnel_config, dict(name="web", ingress=rules(APP)))
+    assert result["changed"] is True and result["version"] == 1
+    assert 2.0 in run_module.sleeps
+
+
+def test_random_faults_converge_to_one_record_per_hostname(run_module, api, emulator, tunnel):
+    args = dict(name="web", dns=True, ingress=rules(APP, API, DOCS))
+    emulator.control.random_faults(rate=0.3, seed=5, actions=["429", "5xx", "drop_before", "drop_after"])
+    outcomes = [run_module(cfd_tunnel_config, dict(args, retries=2)).get("failed", False) for _ in range(6)]
+    faulted = [r for r in run_module.requests() if r["status"] in (429, 502, 503, 504) or r["status"] is None]
+    emulator.control.clear_faults()
+    assert faulted, "the random faults never fired: the test proves nothing"
+    final = run_module(cfd_tunnel_config, args)
+    assert "failed" not in final
+    assert cnames_to(api, tunnel["id"]) == [("app.example.com", "example.com", True),
+                                            ("docs.dev.example.com", "dev.example.com", True)]
+    assert len(records(api)) == 2
+    assert stored(api, emulator, tunnel["id"])["config"]["ingress"] == [APP, API, DOCS, CATCH_ALL]
+    run_module.clear()
+    assert run_module(cfd_tunnel_config, args)["changed"] is False and run_module.writes() == []
+
+
+# ---- bad input: fails naming the problem, sends nothing ------------------------------------
+
+BAD = [
+    (dict(ingress=[{"hostname": "app.example.com", "service": "ftp://localhost:21"}]), "is not one the API accepts"),
+    (dict(ingress=[{"hostname": "app.example.com", "service": "http://localhost:8080/app"}]), "must not have a path"),
+    (dict(ingress=[{"hostname": "app.example.com", "service": "http://localhost:99999"}]), "invalid port"),
+    (dict(ingress=[{"hostname": "app.example.com", "service": "http_status:42"}]), "three-digit"),
+    (dict(ingress=[{"hostname": "app.example.com", "service": "http_status:700"}]), "between 100 and 599"),
+    (dict(ingress=[{"hostname": "app.example.com", "service": "unix:run/app.sock"}]), "absolute socket path"),
+    (dict(ingress=[{"hostname": "app.example.com"}]), "ingress[0]: service is required"),
+    (dict(ingress=[{"hostname": "app.*.example.com", "service": "http://x:1"}]), "wildcard is only allowed"),
+    (dict(ingress=[{"hostname": "*app.example.com", "service": "http://x:1"}]), "wildcard is only allowed"),
+    (dict(ingress=[{"hostname": "https://app.example.com", "service": "http://x:1"}]), "without scheme"),
+    (dict(ingress=[{"hostname": "localhost", "service": "http://x:1"}]), "not a valid public hostname"),
+    (dict(ingress=[{"hostname": "*", "service": "http://x:1"}]), "catch-all, which must be last"),
+    (dict(ingress=[APP, dict(APP, service="http://localhost:1")]), "ingress[1] repeats hostname 'app.example.com'"),
+    (dict(ingress=[API, dict(API, hostname="APP.example.com.")]), "with path '^/api/'"),
+    (dict(ingress=[dict(APP, path="([")]), "not a valid regular expression"),
+    (dict(ingress=[dict(APP, origin_request={"connect_timeout": -1})]), "ingress[0].origin_request: connect_timeout must not be negative"),
+    (dict(ingress=[APP], origin_request={"access": {"aud_tag": [], "team_name": "t"}}), "aud_tag must list at least one"),
+    (dict(ingress=[APP], catch_all_service="nonsense"), "catch_all_service: service 'nonsense'"),
+    (dict(state="absent", ingress=[APP]), "service and origin_request do not apply"),
+    (dict(state="absent", ingress=[]), "needs ingress"),
+    (dict(state="absent", mode="replace", ingress=[{"hostname": "app.example.com"}]), "removes every rule"),
+    (dict(state="absent", ingress=[{"hostname": "app.example.com"}], catch_all_service="http_status:404"), "only apply with state=present"),
+    (dict(ingress=[APP], dns_overwrite=True), "dns_overwrite only makes sense"),
+    (dict(ingress=[APP], id="not-a-uuid"), "id must be a UUID"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[m for _, m in BAD])
+def test_bad_input_fails_before_any_request(run_module, tunnel, args, message):
+    full = dict(name="web")
+    full.update(copy.deepcopy(args))
+    result = run_module(cfd_tunnel_config, full)
+    assert result["failed"] is True
+    assert message in result["msg"], result["msg"]
+    assert run_module.requests() == []
+
+
+GOOD_SERVICES = ["http://localhost:8080", "https://10.0.0.5", "tcp://db.internal:5432", "ssh://localhost:22", "rdp://win:3389",
+                 "smb://files:445", "unix:/run/app.sock", "unix+tls:/run/app.sock", "http_status:404", "hello_world",
+                 "bastion", "socks-proxy", "http://[::1]:8080"]
+
+
+def test_every_accepted_service_form_is_sent(run_module, api, emulator, tunnel):
+    ingress = [{"hostname": "h%d.example.com" % i, "service": s} for i, s in enumerate(GOOD_SERVICES)]
+    result = run_module(cfd_tunnel_config, dict(name="web", mode="replace", ingress=ingress))
+    assert result.get("changed") is True, result.get("msg")
+    assert [r["service"] for r in stored(api, emulator, tunnel["id"])["config"]["ingress"]] == GOOD_SERVICES + ["http_status:404"]
+
+
+def test_secrets_do_not_reach_the_output(run_module, emulator, tunnel):
+    result = run_module(cfd_tunnel_config, dict(name="web", ingress=rules(APP), dns=True))
+    assert emulator.write_token not in result["_stdout"]
