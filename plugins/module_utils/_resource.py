@@ -64,7 +64,8 @@ class Resource(object):
         return dict((field, self.current_value(obj, field)) for field in self.fields)
 
     def create_body(self):
-        body = dict((opt, self.params[opt]) for opt in ("name",) + tuple(self.create_only) if self.params.get(opt) is not None)
+        options = ("name",) + tuple(self.create_only) + tuple(self.updatable)
+        body = dict((opt, self.params[opt]) for opt in options if self.params.get(opt) is not None)
         if self.secret and self.secret_on_create and self.params.get(self.secret):
             body[self.secret] = self.params[self.secret]
         return body
