@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ._common import ModuleError
+from ._dns import TunnelDns
 from ._resource import Resource
 
 TUNNEL_FIELDS = ("id", "name", "account_tag", "config_src", "status", "created_at", "deleted_at",
@@ -69,7 +70,23 @@ class CfdTunnel(Resource):
         if not self.check_mode:
             self.client.delete(self.connections_path(tunnel_id), params=self.connection_scope())
 
+    def absent(self):
+        tunnel = super(CfdTunnel, self).absent()
+        if self.check_mode and self.changed and self.params.get("delete_dns_records"):
+            self.remove_dns_records(tunnel)  # lists what would go; TunnelDns writes nothing in check mode
+        return tunnel
+
+    def remove_dns_records(self, tunnel):
+        """Remove the CNAMEs that point at the tunnel, in every zone of the account."""
+        dns = TunnelDns(self.client, self.params["account_id"], tunnel["id"], self.check_mode)
+        removed = dns.remove_tunnel_records()
+        self.extra["dns_records_removed"] = removed
+        if removed:
+            self.record({"dns_records": sorted(TunnelDns.line(r) for r in removed)}, {"dns_records": []})
+
     def before_delete(self, current):
+        if self.params.get("delete_dns_records"):
+            self.remove_dns_records(current)
         if self.params.get("cleanup_connections"):
             self.client.delete(self.connections_path(current["id"]), params=self.connection_scope())
 

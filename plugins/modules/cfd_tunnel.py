@@ -82,9 +82,18 @@ options:
       - With O(cleanup_connections), remove only the connections of this connector (a cloudflared
         instance; its UUID is the C(client_id) of its connections).
     type: str
+  delete_dns_records:
+    description:
+      - With O(state=absent), first remove the DNS records that point at the tunnel (CNAMEs to
+        C(<tunnel id>.cfargotunnel.com)) in every zone of the account, so that no hostname is left pointing at a
+        deleted tunnel. Records pointing anywhere else are never touched.
+      - The token needs the C(DNS Write) permission on the zones.
+    type: bool
+    default: false
 notes:
   - "Request cost: an unchanged tunnel found by name costs one request; creating costs two; renaming by
-    id two; deleting by name two, three with O(cleanup_connections)."
+    id two; deleting by name two, three with O(cleanup_connections); O(delete_dns_records) adds one request
+    for the zones, one per zone and one per record removed."
 seealso:
   - module: edgeops.cloudflare.cfd_tunnel_info
   - module: edgeops.cloudflare.tunnel_token
@@ -131,11 +140,12 @@ EXAMPLES = r"""
     cleanup_connections: true
     connector_id: 7f8e9d0c-1b2a-4c3d-8e4f-5a6b7c8d9e0f
 
-- name: Delete a tunnel, removing its connections first
+- name: Delete a tunnel, removing its connections and the DNS records pointing at it first
   edgeops.cloudflare.cfd_tunnel:
     name: web-eu-1
     state: absent
     cleanup_connections: true
+    delete_dns_records: true
 """
 
 RETURN = r"""
@@ -189,6 +199,34 @@ secret_rotated:
   description: True when the secret was (or in check mode would be) rotated.
   returned: when the secret was rotated
   type: bool
+dns_records_removed:
+  description:
+    - The DNS records that pointed at the tunnel and were (or in check mode would be) removed with O(delete_dns_records).
+  returned: when O(state=absent) deleted the tunnel (or would) and O(delete_dns_records=true)
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: DNS record id.
+      type: str
+    zone_id:
+      description: Zone id.
+      type: str
+    zone_name:
+      description: Zone name.
+      type: str
+    name:
+      description: Record name.
+      type: str
+    type:
+      description: Record type, V(CNAME).
+      type: str
+    content:
+      description: Target, C(<tunnel id>.cfargotunnel.com).
+      type: str
+    proxied:
+      description: Whether Cloudflare proxied the record.
+      type: bool
 connections_removed:
   description: UUIDs of the connectors whose connections were (or would be) removed with O(cleanup_connections).
   returned: when O(cleanup_connections=true)
@@ -212,6 +250,8 @@ def check_params(params):
     check_uuid(params["connector_id"], "connector_id")
     check_not_empty(params["name"], "name")
     check_tunnel_secret(params["tunnel_secret"])
+    if params["delete_dns_records"] and params["state"] != "absent":
+        raise ModuleError("delete_dns_records only applies with state: absent.")
     if params["connector_id"] and not params["cleanup_connections"]:
         raise ModuleError("connector_id only makes sense with cleanup_connections: true.")
 
@@ -227,6 +267,7 @@ def main():
             update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
             cleanup_connections=dict(type="bool", default=False),
             connector_id=dict(type="str"),
+            delete_dns_records=dict(type="bool", default=False),
         ),
         required_one_of=[["name", "id"]],
     )
