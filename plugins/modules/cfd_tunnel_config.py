@@ -11,7 +11,7 @@ short_description: Publish hostnames through a remotely managed Cloudflare Tunne
 version_added: 0.1.0
 description:
   - Manages the ingress configuration of a remotely managed tunnel (created with O(edgeops.cloudflare.cfd_tunnel#module:config_src=cloudflare)),
-    found by its live O(name) or by O(id): the ordered rules that send each public hostname (and path) to a
+    found by its live O(name) or by O(id). The configuration holds the ordered rules that send each public hostname (and path) to a
     service, the global origin request defaults and the final catch-all rule.
   - With O(mode=merge) (the default) the task owns only the hostnames it lists and keeps every other rule, so
     several plays can publish different hostnames on one tunnel without overwriting each other. With
