@@ -17,11 +17,11 @@ description:
   - With O(token_type=management), returns a token for the tunnel's management resources (log streaming)
     instead. Only cloudflared tunnels have one.
   - Read-only, never reports C(changed) and runs the same in check mode.
-  - B(The result holds a secret.) Put C(no_log: true) on the task. In addition, the collection's action
+  - "B(The result holds a secret.) Put C(no_log: true) on the task. In addition, the collection's action
     plugin for this module marks every successful result as C(no_log), so the token is not printed even when
-    a task forgets it or runs at C(-vvv); a registered variable still holds it.
+    a task forgets it or runs at C(-vvv); a registered variable still holds it."
 author:
-  - edgeops maintainers
+  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
@@ -58,14 +58,14 @@ options:
     choices: [logs]
     default: [logs]
 notes:
-  - Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) (write) permission, or for a
-    WARP connector C(Cloudflare One Connector: WARP Write); a read-only API token fails with a message saying so.
+  - "Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) (write) permission, or for a
+    WARP connector C(Cloudflare One Connector: WARP Write); a read-only API token fails with a message saying so."
   - The token is a long-lived credential for the tunnel. Do not store it in facts, files or logs; hand it to
     cloudflared through a root-only file or environment (the M(edgeops.cloudflare.cloudflared) role does).
   - "Request cost: one request by O(id), two by O(name)."
-  - The module runs on the host it is delegated to; run it on the controller (C(delegate_to: localhost),
+  - "The module runs on the host it is delegated to; run it on the controller (C(delegate_to: localhost),
     C(run_once: true)) so the API token never reaches the managed hosts. Async is not supported, so the token
-    is never written to an async status file.
+    is never written to an async status file."
 seealso:
   - module: edgeops.cloudflare.cfd_tunnel
   - module: edgeops.cloudflare.warp_connector

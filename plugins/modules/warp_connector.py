@@ -15,10 +15,10 @@ description:
   - Creates it when missing, renames it (O(id) with a new O(name)), sets or rotates its secret, and deletes it.
   - Creating is safe against races and lost responses; the module never creates two WARP connectors and
     never replaces one silently.
-  - Never returns the tunnel secret or the token. Use M(edgeops.cloudflare.tunnel_token) with
-    C(tunnel_type: warp_connector) to fetch the token.
+  - "Never returns the tunnel secret or the token. Use M(edgeops.cloudflare.tunnel_token) with
+    C(tunnel_type: warp_connector) to fetch the token."
 author:
-  - edgeops maintainers
+  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes

@@ -15,7 +15,7 @@ description:
   - Optionally adds each one's connectors (the hosts running WARP) and their connections.
   - Pages through all results, 1000 per request.
 author:
-  - edgeops maintainers
+  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
