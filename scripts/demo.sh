@@ -71,7 +71,8 @@ if [ ! -s "$WORK/port" ]; then
     exit 1
 fi
 
-export EMULATOR_ROOT="http://127.0.0.1:$(cat "$WORK/port")"
+EMULATOR_ROOT="http://127.0.0.1:$(cat "$WORK/port")"
+export EMULATOR_ROOT
 export CLOUDFLARE_BASE_URL="$EMULATOR_ROOT/client/v4"
 export CLOUDFLARE_ACCOUNT_ID="a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
 export CLOUDFLARE_API_TOKEN="emulator-write-token"
