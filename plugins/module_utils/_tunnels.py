@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._common import ModuleError
+from ._common import ModuleError, check_not_empty, check_timestamp, check_uuid
 from ._dns import TunnelDns
 from ._resource import Resource
 
@@ -151,6 +151,36 @@ def require(resource):
 # ---- reading ---------------------------------------------------------------------------
 LIST_FILTERS = ("name", "include_prefix", "exclude_prefix", "status", "existed_at", "was_active_at", "was_inactive_at")
 TUNNEL_TYPES = ("cfd_tunnel", "warp_connector", "ip_sec", "gre", "cni", "warp", "magic")
+
+
+def list_filter_spec():
+    """The list endpoints' filters as module options (documented in the tunnel_filters fragment)."""
+    return dict(
+        id=dict(type="str"),
+        name=dict(type="str"),
+        include_prefix=dict(type="str"),
+        exclude_prefix=dict(type="str"),
+        status=dict(type="str", choices=["inactive", "degraded", "healthy", "down"]),
+        is_deleted=dict(type="bool", default=False),
+        existed_at=dict(type="str"),
+        was_active_at=dict(type="str"),
+        was_inactive_at=dict(type="str"),
+        include_connections=dict(type="bool", default=False),
+    )
+
+
+def check_list_filters(params):
+    check_uuid(params["id"], "id")
+    check_not_empty(params["name"], "name")
+    for option in ("existed_at", "was_active_at", "was_inactive_at"):
+        check_timestamp(params[option], option)
+
+
+def add_connectors(client, collection, tunnels):
+    """Give each listed tunnel its ``connectors`` (one request per tunnel; the endpoint has no paging)."""
+    for tunnel in tunnels:
+        tunnel["connectors"] = client.get("%s/%s/connections" % (collection, tunnel["id"])) or []
+    return tunnels
 
 
 def list_query(params):

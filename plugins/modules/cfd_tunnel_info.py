@@ -15,43 +15,13 @@ description:
   - Optionally adds each tunnel's connectors and their connections, or one connector's details.
   - With O(wait_for), polls until the tunnel reaches a status and/or has enough connectors; this is the
     step a play needs right after rolling out cloudflared.
-  - Pages through all results, 1000 tunnels per request.
 author:
   - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
+  - edgeops.cloudflare.tunnel_filters
 options:
-  id:
-    description: Only the tunnel with this UUID.
-    type: str
-  name:
-    description: Only tunnels with exactly this name.
-    type: str
-  include_prefix:
-    description: Only tunnels whose name starts with this prefix.
-    type: str
-  exclude_prefix:
-    description: Only tunnels whose name does not start with this prefix.
-    type: str
-  status:
-    description: Only tunnels with this status.
-    type: str
-    choices: [inactive, degraded, healthy, down]
-  is_deleted:
-    description:
-      - V(false) lists live tunnels, V(true) only deleted ones (deleted tunnels stay readable).
-    type: bool
-    default: false
-  existed_at:
-    description: Only tunnels that existed at this time (ISO 8601, for example V(2026-11-01T00:00:00Z)).
-    type: str
-  was_active_at:
-    description: Only tunnels that were active at this time (ISO 8601).
-    type: str
-  was_inactive_at:
-    description: Only tunnels that were inactive at this time (ISO 8601).
-    type: str
   tunnel_types:
     description:
       - List tunnels of these types through the account's all-tunnels endpoint instead of only cloudflared
@@ -59,12 +29,6 @@ options:
     type: list
     elements: str
     choices: [cfd_tunnel, warp_connector, ip_sec, gre, cni, warp, magic]
-  include_connections:
-    description:
-      - Add C(connectors) to each tunnel, the cloudflared instances with their connections. Costs one
-        request per tunnel.
-    type: bool
-    default: false
   connector_id:
     description:
       - Add C(connector), the details of this connector (cloudflared instance). Needs a filter that
@@ -95,8 +59,6 @@ options:
         description: Seconds between two polls.
         type: float
         default: 2
-notes:
-  - Never reports C(changed).
 seealso:
   - module: edgeops.cloudflare.cfd_tunnel
 """
@@ -191,29 +153,23 @@ waited:
 
 import time
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
-    CloudflareModule,
-    ModuleError,
-    check_not_empty,
-    check_timestamp,
-    check_uuid,
-    run_module,
-)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, ModuleError, check_uuid, run_module
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import wait_until
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import (
+    TUNNEL_TYPES,
     CfdTunnel,
     active_connectors,
+    add_connectors,
+    check_list_filters,
+    list_filter_spec,
     list_query,
     tunnel_view,
 )
 
 
 def check_params(params):
-    check_uuid(params["id"], "id")
+    check_list_filters(params)
     check_uuid(params["connector_id"], "connector_id")
-    check_not_empty(params["name"], "name")
-    for option in ("existed_at", "was_active_at", "was_inactive_at"):
-        check_timestamp(params[option], option)
     single = params["id"] or params["name"]
     if params["connector_id"] and not single:
         raise ModuleError("connector_id needs id or name to pick the tunnel.")
@@ -243,10 +199,7 @@ class TunnelInfo(object):
 
     def tunnels(self, with_connectors):
         tunnels = [tunnel_view(t) for t in self.client.paginate(self.list_path, self.query)]
-        if with_connectors:
-            for tunnel in tunnels:
-                tunnel["connectors"] = self.client.get("%s/%s/connections" % (self.collection, tunnel["id"])) or []
-        return tunnels
+        return add_connectors(self.client, self.collection, tunnels) if with_connectors else tunnels
 
     def run(self):
         params = self.params
@@ -314,30 +267,19 @@ class TunnelInfo(object):
 
 
 def main():
-    module = CloudflareModule(
-        argument_spec=dict(
-            id=dict(type="str"),
-            name=dict(type="str"),
-            include_prefix=dict(type="str"),
-            exclude_prefix=dict(type="str"),
-            status=dict(type="str", choices=["inactive", "degraded", "healthy", "down"]),
-            is_deleted=dict(type="bool", default=False),
-            existed_at=dict(type="str"),
-            was_active_at=dict(type="str"),
-            was_inactive_at=dict(type="str"),
-            tunnel_types=dict(type="list", elements="str",
-                              choices=["cfd_tunnel", "warp_connector", "ip_sec", "gre", "cni", "warp", "magic"]),
-            include_connections=dict(type="bool", default=False),
+    spec = list_filter_spec()
+    spec.update(
+        tunnel_types=dict(type="list", elements="str", choices=list(TUNNEL_TYPES)),
+        connector_id=dict(type="str"),
+        wait_for=dict(type="dict", options=dict(
+            status=dict(type="list", elements="str", choices=["inactive", "degraded", "healthy", "down"]),
+            connectors=dict(type="int"),
             connector_id=dict(type="str"),
-            wait_for=dict(type="dict", options=dict(
-                status=dict(type="list", elements="str", choices=["inactive", "degraded", "healthy", "down"]),
-                connectors=dict(type="int"),
-                connector_id=dict(type="str"),
-                timeout=dict(type="int", default=120),
-                interval=dict(type="float", default=2),
-            )),
-        ),
+            timeout=dict(type="int", default=120),
+            interval=dict(type="float", default=2),
+        )),
     )
+    module = CloudflareModule(argument_spec=spec)
     run_module(module, lambda client: TunnelInfo(client, module.params).run(), check_params)
 
 

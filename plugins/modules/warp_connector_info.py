@@ -13,51 +13,12 @@ description:
   - Lists the WARP connector tunnels of an account with every filter of the API's WARP connector list,
     or the one with O(id).
   - Optionally adds each one's connectors (the hosts running WARP) and their connections.
-  - Pages through all results, 1000 per request.
 author:
   - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
-options:
-  id:
-    description: Only the WARP connector with this UUID.
-    type: str
-  name:
-    description: Only WARP connectors with exactly this name.
-    type: str
-  include_prefix:
-    description: Only WARP connectors whose name starts with this prefix.
-    type: str
-  exclude_prefix:
-    description: Only WARP connectors whose name does not start with this prefix.
-    type: str
-  status:
-    description: Only WARP connectors with this status.
-    type: str
-    choices: [inactive, degraded, healthy, down]
-  is_deleted:
-    description:
-      - V(false) lists live WARP connectors, V(true) only deleted ones (deleted ones stay readable).
-    type: bool
-    default: false
-  existed_at:
-    description: Only WARP connectors that existed at this time (ISO 8601, for example V(2026-11-01T00:00:00Z)).
-    type: str
-  was_active_at:
-    description: Only WARP connectors that were active at this time (ISO 8601).
-    type: str
-  was_inactive_at:
-    description: Only WARP connectors that were inactive at this time (ISO 8601).
-    type: str
-  include_connections:
-    description:
-      - Add C(connectors) to each WARP connector, the hosts running it with their connections. Costs one
-        request per WARP connector.
-    type: bool
-    default: false
-notes:
-  - Never reports C(changed).
+  - edgeops.cloudflare.tunnel_filters
 seealso:
   - module: edgeops.cloudflare.warp_connector
   - module: edgeops.cloudflare.cfd_tunnel_info
@@ -133,48 +94,28 @@ warp_connectors:
       elements: dict
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
-    CloudflareModule,
-    check_not_empty,
-    check_timestamp,
-    check_uuid,
-    run_module,
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, run_module
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import (
+    WarpConnector,
+    add_connectors,
+    check_list_filters,
+    list_filter_spec,
+    list_query,
+    warp_view,
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, list_query, warp_view
-
-
-def check_params(params):
-    check_uuid(params["id"], "id")
-    check_not_empty(params["name"], "name")
-    for option in ("existed_at", "was_active_at", "was_inactive_at"):
-        check_timestamp(params[option], option)
 
 
 def list_warp_connectors(client, params):
     collection = WarpConnector.path.format(account_id=params["account_id"])
     connectors = [warp_view(obj) for obj in client.paginate(collection, list_query(params))]
     if params["include_connections"]:
-        for connector in connectors:
-            connector["connectors"] = client.get("%s/%s/connections" % (collection, connector["id"])) or []
+        add_connectors(client, collection, connectors)
     return dict(changed=False, warp_connectors=connectors)
 
 
 def main():
-    module = CloudflareModule(
-        argument_spec=dict(
-            id=dict(type="str"),
-            name=dict(type="str"),
-            include_prefix=dict(type="str"),
-            exclude_prefix=dict(type="str"),
-            status=dict(type="str", choices=["inactive", "degraded", "healthy", "down"]),
-            is_deleted=dict(type="bool", default=False),
-            existed_at=dict(type="str"),
-            was_active_at=dict(type="str"),
-            was_inactive_at=dict(type="str"),
-            include_connections=dict(type="bool", default=False),
-        ),
-    )
-    run_module(module, lambda client: list_warp_connectors(client, module.params), check_params)
+    module = CloudflareModule(argument_spec=list_filter_spec())
+    run_module(module, lambda client: list_warp_connectors(client, module.params), check_list_filters)
 
 
 if __name__ == "__main__":
