@@ -64,7 +64,7 @@ options:
       - V(always) rotates the secret on every run and always reports a change. Without O(tunnel_secret)
         a new random secret is generated.
       - Rotating the secret changes the tunnel token. Running connectors keep their connections until
-        restarted; restart them with the new token (the M(edgeops.cloudflare.cloudflared) role does) and
+        restarted; restart them with the new token (the P(edgeops.cloudflare.cloudflared#role) role does so) and
         clean up the old connections (O(cleanup_connections)).
     type: str
     choices: [on_create, always]

@@ -61,7 +61,7 @@ notes:
   - "Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) (write) permission, or for a
     WARP connector C(Cloudflare One Connector: WARP Write); a read-only API token fails with a message saying so."
   - The token is a long-lived credential for the tunnel. Do not store it in facts, files or logs; hand it to
-    cloudflared through a root-only file or environment (the M(edgeops.cloudflare.cloudflared) role does).
+    cloudflared through a root-only file or environment (the P(edgeops.cloudflare.cloudflared#role) role does so).
   - "Request cost: one request by O(id), two by O(name)."
   - "The module runs on the host it is delegated to; run it on the controller (C(delegate_to: localhost),
     C(run_once: true)) so the API token never reaches the managed hosts. Async is not supported, so the token
