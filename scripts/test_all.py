@@ -98,6 +98,11 @@ def test_env(**extra):
     env['PY_COLORS'] = '0'
     env['NO_COLOR'] = '1'
     env.pop('PYTHONPATH', None)
+    # The shared references live beside the checkout (../shared); the copy under BUILD_DIR
+    # cannot find them by walking up when BUILD_DIR is elsewhere, so point at the spec here.
+    spec = os.path.join(os.path.dirname(ROOT), 'shared', 'reference', 'cloudflare-tunnel-openapi.json')
+    if 'CLOUDFLARE_OPENAPI_SPEC' not in env and os.path.isfile(spec):
+        env['CLOUDFLARE_OPENAPI_SPEC'] = spec
     env.update(extra)
     return env
 
@@ -226,11 +231,11 @@ def phase_lint(tally):
 SANITY_FAILED_RE = re.compile(r'The \d+ sanity test\(s\) listed below')
 
 
-def junit_cases(directory):
+def junit_cases(directory, only=None):
     """(name, outcome, detail) for every test case in the junit files of a directory."""
     cases = []
     for entry in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
-        if not entry.endswith('.xml'):
+        if not entry.endswith('.xml') or (only and entry != only):
             continue
         for case in ET.parse(os.path.join(directory, entry)).getroot().iter('testcase'):
             outcome, detail = 'passed', ''
@@ -241,7 +246,10 @@ def junit_cases(directory):
                     detail = (node.get('message') or node.text or '').strip().splitlines()[:1]
                     detail = detail[0] if detail else ''
                     break
-            cases.append((case.get('name'), outcome, detail))
+            name = case.get('name')
+            if case.get('classname') and case.get('classname') != 'sanity':
+                name = '%s::%s' % (case.get('classname'), name)
+            cases.append((name, outcome, detail))
     return cases
 
 
@@ -303,21 +311,19 @@ def phase_units(tally):
     if rc == 5:
         tally.empty('pytest collected no unit tests')
         return
-    counts = {'tests': 0, 'failures': 0, 'errors': 0, 'skipped': 0}
-    if os.path.exists(report):
-        root = ET.parse(report).getroot()
-        suites = [root] if root.tag == 'testsuite' else root.findall('testsuite')
-        for suite in suites:
-            for key in counts:
-                counts[key] += int(suite.get(key, 0))
-    passed = counts['tests'] - counts['failures'] - counts['errors'] - counts['skipped']
-    failed = counts['failures'] + counts['errors']
+    cases = junit_cases(LOGS, only=os.path.basename(report))
+    passed = sum(1 for case in cases if case[1] == 'passed')
+    failed_cases = [case for case in cases if case[1] == 'failed']
+    failed = len(failed_cases)
+    skipped = sum(1 for case in cases if case[1] == 'skipped')
     tally.passed += passed
     tally.failed += failed
-    tally.skipped += counts['skipped']
-    print('  units: %d passed, %d failed, %d skipped (pytest exit %d)' % (passed, failed, counts['skipped'], rc))
-    if failed:
-        tally.failures.append('%d unit test(s): see %s' % (failed, os.path.join(LOGS, 'units.log')))
+    tally.skipped += skipped
+    print('  units: %d passed, %d failed, %d skipped (pytest exit %d)' % (passed, failed, skipped, rc))
+    for name, _outcome, detail in failed_cases[:15]:
+        tally.failures.append('unit %s: %s' % (name, detail[:120]))
+    if failed > 15:
+        tally.failures.append('... and %d more unit failures: see %s' % (failed - 15, os.path.join(LOGS, 'units.log')))
     if rc not in (0, 1) or (rc == 1 and not failed):
         tally.check(False, 'pytest exited %d (usage/internal error or interrupted)' % rc)
 
