@@ -101,23 +101,17 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Set the connection options once for every module of the collection
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/edgeops.cloudflare.cloudflare:
-      api_token: "{{ vault_cloudflare_api_token }}"
-      account_id: "{{ cloudflare_account_id }}"
-  tasks:
-    - name: Create a remotely managed tunnel
-      edgeops.cloudflare.cfd_tunnel:
-        name: web-eu-1
-        config_src: cloudflare
-      register: web_tunnel
+# Connection options come from the environment (CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID) or once
+# per play from module_defaults: group/edgeops.cloudflare.cloudflare (see the collection README).
+- name: Create a remotely managed tunnel
+  edgeops.cloudflare.cfd_tunnel:
+    name: web-eu-1
+    config_src: cloudflare
+  register: web_tunnel
 
-    - name: Show its id
-      ansible.builtin.debug:
-        msg: "Tunnel {{ web_tunnel.tunnel.id }} is {{ web_tunnel.tunnel.status }}"
+- name: Show its id
+  ansible.builtin.debug:
+    msg: "Tunnel {{ web_tunnel.tunnel.id }} is {{ web_tunnel.tunnel.status }}"
 
 - name: Create a tunnel with a secret from a vault
   edgeops.cloudflare.cfd_tunnel:

@@ -75,26 +75,23 @@ seealso:
 """
 
 EXAMPLES = r"""
-# The API token comes from the environment (CLOUDFLARE_API_TOKEN) or from module_defaults; no_log: true
-# keeps the fetched token out of every output, and the role receives it as a variable, never as an argument
-# on a command line.
-- name: Run cloudflared for the web tunnel on the web servers
-  hosts: web
-  tasks:
-    - name: Fetch the tunnel token once, on the controller
-      edgeops.cloudflare.tunnel_token:
-        name: web-eu-1
-        account_id: "{{ cloudflare_account_id }}"
-      delegate_to: localhost
-      run_once: true
-      no_log: true
-      register: web_tunnel_token
+# In a play on the hosts that run the tunnel: the API token comes from the environment
+# (CLOUDFLARE_API_TOKEN) or from module_defaults; no_log: true keeps the fetched token out of every
+# output, and the role receives it as a variable, never as an argument on a command line.
+- name: Fetch the tunnel token once, on the controller
+  edgeops.cloudflare.tunnel_token:
+    name: web-eu-1
+    account_id: "{{ cloudflare_account_id }}"
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  register: web_tunnel_token
 
-    - name: Install and run cloudflared with it
-      ansible.builtin.include_role:
-        name: edgeops.cloudflare.cloudflared
-      vars:
-        cloudflared_tunnel_token: "{{ web_tunnel_token.token }}"
+- name: Install and run cloudflared with it
+  ansible.builtin.include_role:
+    name: edgeops.cloudflare.cloudflared
+  vars:
+    cloudflared_tunnel_token: "{{ web_tunnel_token.token }}"
 
 - name: Token of a WARP connector, by id
   edgeops.cloudflare.tunnel_token:

@@ -44,7 +44,7 @@ def put_config(api, emulator, tunnel_id, config):
 
 
 def zone(api, name):
-    return [z for z in api.get("/zones", {"name": name})][0]
+    return api.get("/zones", {"name": name})[0]
 
 
 def records(api, name=None):
@@ -182,9 +182,11 @@ def test_two_plays_in_merge_mode_do_not_disturb_each_other(run_module, api, emul
 
 
 def test_merge_keeps_global_defaults_and_catch_all_of_others(run_module, api, emulator, tunnel):
-    put_config(api, emulator, tunnel["id"], {"originRequest": {"connectTimeout": 30},
-                                              "ingress": [DOCS, {"service": "http_status:503"}],
-                                              "warp-routing": {"enabled": False}})
+    put_config(api, emulator, tunnel["id"], {
+        "originRequest": {"connectTimeout": 30},
+        "ingress": [DOCS, {"service": "http_status:503"}],
+        "warp-routing": {"enabled": False},
+    })
     result = run_module(cfd_tunnel_config, dict(name="web", ingress=rules(APP)))
     assert result["config"] == {"originRequest": {"connectTimeout": 30}, "warp-routing": {"enabled": False},
                                 "ingress": [DOCS, APP, {"service": "http_status:503"}]}
@@ -219,8 +221,10 @@ def test_merge_absent_on_an_unconfigured_tunnel_writes_nothing(run_module, emula
 
 
 def test_replace_makes_the_document_exactly_what_is_given(run_module, api, emulator, tunnel):
-    put_config(api, emulator, tunnel["id"], {"originRequest": {"connectTimeout": 30},
-                                              "ingress": [DOCS, {"service": "http_status:503"}]})
+    put_config(api, emulator, tunnel["id"], {
+        "originRequest": {"connectTimeout": 30},
+        "ingress": [DOCS, {"service": "http_status:503"}],
+    })
     result = run_module(cfd_tunnel_config, dict(name="web", mode="replace", ingress=rules(API, APP)))
     assert result["changed"] is True
     assert stored(api, emulator, tunnel["id"])["config"] == {"ingress": [API, APP, CATCH_ALL]}
@@ -363,11 +367,11 @@ def test_dns_removes_only_records_pointing_at_this_tunnel(run_module, api, emula
     other_tunnel = api.post(tunnels_path(emulator), {"name": "other", "config_src": "cloudflare"})
     dev_id = zone(api, "dev.example.com")["id"]
     # Someone repointed docs at another tunnel by hand: this task must not remove that record.
-    docs = [r for r in records(api, "docs.dev.example.com")][0]
+    docs = list(records(api, "docs.dev.example.com"))[0]
     api.patch("/zones/%s/dns_records/%s" % (dev_id, docs["id"]), {"content": target(other_tunnel["id"])})
     run_module.clear()
-    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True,
-                                                 ingress=[{"hostname": "app.example.com"}, {"hostname": "docs.dev.example.com"}]))
+    removed = [{"hostname": "app.example.com"}, {"hostname": "docs.dev.example.com"}]
+    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True, ingress=removed))
     assert result["changed"] is True
     assert [(r["hostname"], r["action"]) for r in result["dns_records"]] == [("app.example.com", "deleted")]
     assert any("docs.dev.example.com" in w and "not at this tunnel" in w for w in result["warnings"])
@@ -383,8 +387,8 @@ def test_dns_removes_only_records_pointing_at_this_tunnel(run_module, api, emula
 
 def test_dns_keeps_the_record_while_another_path_rule_serves_the_hostname(run_module, api, emulator, tunnel):
     run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, API)))
-    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True,
-                                                 ingress=[{"hostname": "app.example.com", "path": "^/api/"}]))
+    removed = [{"hostname": "app.example.com", "path": "^/api/"}]
+    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True, ingress=removed))
     assert result["changed"] is True and result["dns_records"] == []
     assert cnames_to(api, tunnel["id"]) == [("app.example.com", "example.com", True)]
 
@@ -405,8 +409,8 @@ def test_dns_for_a_wildcard_hostname(run_module, api, emulator, tunnel):
 
 
 def test_hostname_outside_every_zone_fails_before_any_write(run_module, api, emulator, tunnel):
-    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, {"hostname": "shop.example.org",
-                                                                                           "service": "http://localhost:1"})))
+    outside = {"hostname": "shop.example.org", "service": "http://localhost:1"}
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP, outside)))
     assert result["failed"] is True
     assert "No zone of account" in result["msg"] and "shop.example.org" in result["msg"]
     assert "dev.example.com, example.com" in result["msg"]
@@ -479,7 +483,7 @@ def test_config_put_is_retried_through_rate_limits_and_gateway_errors(run_module
 def test_random_faults_converge_to_one_record_per_hostname(run_module, api, emulator, tunnel):
     args = dict(name="web", dns=True, ingress=rules(APP, API, DOCS))
     emulator.control.random_faults(rate=0.3, seed=5, actions=["429", "5xx", "drop_before", "drop_after"])
-    outcomes = [run_module(cfd_tunnel_config, dict(args, retries=2)).get("failed", False) for _ in range(6)]
+    outcomes = [run_module(cfd_tunnel_config, dict(args, retries=2)).get("failed", False) for _run in range(6)]
     faulted = [r for r in run_module.requests() if r["status"] in (429, 502, 503, 504) or r["status"] is None]
     emulator.control.clear_faults()
     assert faulted, "the random faults never fired: the test proves nothing"
@@ -523,7 +527,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("args,message", BAD, ids=[m for _, m in BAD])
+@pytest.mark.parametrize("args,message", BAD, ids=[message for _args, message in BAD])
 def test_bad_input_fails_before_any_request(run_module, tunnel, args, message):
     full = dict(name="web")
     full.update(copy.deepcopy(args))
