@@ -79,13 +79,13 @@ boot_host() {
 
 # stop_host LOGFILE LEADER: poweroff inside, then make sure nspawn is gone
 stop_host() {
-    local logfile="$1" leader="$2" nspawn_pid i
+    local logfile="$1" leader="$2" nspawn_pid
     nspawn_pid="$(cat "$logfile.pid" 2>/dev/null || true)"
     [[ -n "$nspawn_pid" ]] || return 0
     if [[ -n "$leader" ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
         nsenter -t "$leader" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
     fi
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         kill -0 "$nspawn_pid" 2>/dev/null || return 0
         sleep 0.2
     done
