@@ -19,7 +19,9 @@ help:
 bootstrap:
 	@scripts/bootstrap.sh
 
-test: bootstrap
+# A failed bootstrap still ends in the closing line, so CI reads a failure, not "no tests".
+test:
+	@scripts/bootstrap.sh || { echo "bootstrap failed (see above)"; echo "0 passed, 1 failed"; exit 1; }
 	@$(PYTHON) scripts/test_all.py $(if $(PHASES),--phases $(PHASES))
 
 phases: bootstrap
