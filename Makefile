@@ -28,12 +28,7 @@ phases: bootstrap
 	@$(PYTHON) scripts/test_all.py --list
 
 demo: bootstrap
-	@if [ -f scripts/demo.sh ]; then \
-		bash scripts/demo.sh; \
-	else \
-		echo "scripts/demo.sh does not exist yet: starting the emulator and verifying the write token instead"; \
-		$(PYTHON) scripts/verify_token.py; \
-	fi
+	@bash scripts/demo.sh
 
 clean:
 	rm -rf build
