@@ -56,8 +56,8 @@ boot_host() {
         --machine="$name" </dev/null >"$logfile" 2>&1 &
     local nspawn_pid=$!
     echo "$nspawn_pid" >"$logfile.pid"
-    local leader="" state="" i
-    for i in $(seq 1 150); do
+    local leader="" state=""
+    for _ in $(seq 1 150); do
         if ! kill -0 "$nspawn_pid" 2>/dev/null; then
             log "systemd-nspawn for $name exited early:"; tail -n 20 "$logfile" >&2; return 1
         fi

@@ -290,7 +290,7 @@ def make_handler(connector):
 def start_metrics(connector, address):
     candidates = [address] if address else ["localhost:%d" % p for p in range(20241, 20246)]
     for candidate in candidates:
-        host, _, port = candidate.rpartition(":")
+        host, port = candidate.rsplit(":", 1)
         try:
             server = ThreadingHTTPServer((host.strip("[]") or "0.0.0.0", int(port)), make_handler(connector))
         except OSError as exc:
@@ -386,7 +386,7 @@ def cmd_run(app_flags, tunnel_flags, args):
     connector = Connector(settings, token_data, token)
     server = start_metrics(connector, settings.get("metrics"))
 
-    def _stop(signum, _frame):
+    def _stop(signum, frame):  # pylint: disable=unused-argument
         log("INF", "Initiating graceful shutdown due to signal %s ..." % signal.Signals(signum).name)
         connector.stopping.set()
 
@@ -405,7 +405,7 @@ def cmd_run(app_flags, tunnel_flags, args):
 
 
 def cmd_ready(app_flags, tunnel_flags, args):
-    _, rest = parse_flags(args, {})
+    rest = parse_flags(args, {})[1]
     if rest:
         raise UsageError("ready takes no arguments")
     address = tunnel_flags.get("metrics") or app_flags.get("metrics") or os.environ.get("TUNNEL_METRICS")
