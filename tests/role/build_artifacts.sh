@@ -14,7 +14,8 @@ case "$ARCH" in amd64|arm64) ASSET_ARCH="$ARCH" ;; armhf|armel) ASSET_ARCH=arm ;
 for version in "$@"; do
     mkdir -p "$WWW/releases/$version"
     bin="$WWW/releases/$version/cloudflared-linux-$ASSET_ARCH"
-    sed "s/@VERSION@/$version/" "$HERE/standin/cloudflared.py" >"$bin"
+    # The test hosts have python3 only; the source carries no interpreter line of its own.
+    { echo '#!/usr/bin/python3'; sed "s/@VERSION@/$version/" "$HERE/standin/cloudflared.py"; } >"$bin"
     chmod 0755 "$bin"
     sha256sum "$bin" | cut -d' ' -f1 >"$bin.sha256"
 

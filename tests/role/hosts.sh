@@ -50,12 +50,28 @@ unpack_rootfs() {
 # boot_host NAME ROOT LOGFILE -> prints the leader PID once systemd inside is up.
 # --ephemeral keeps ROOT pristine (a btrfs/overlay snapshot or a copy); no --private-network so
 # the container shares 127.0.0.1 with the harness (emulator, HTTP server).
+# Each container gets a cgroup of its own: with --keep-unit on a host without systemd, nspawn
+# roots every container at its own cgroup + /payload, so two containers started from one cgroup
+# share one tree and their services (both cloudflared-main.service) trample each other's
+# cgroups; restarts then fail at random with status=219/CGROUP.
+host_cgroups() {
+    local hier
+    for hier in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
+        [[ -d "$hier" ]] && printf '%s\n' "$hier/edgeops-$1"
+    done
+}
+
 boot_host() {
     local name="$1" root="$2" logfile="$3"
-    systemd-nspawn -D "$root" --ephemeral --boot --register=no --keep-unit --console=pipe \
+    # sh joins the cgroups, then becomes systemd-nspawn (same PID: its child is the leader).
+    # shellcheck disable=SC2016
+    CGROUPS="$(host_cgroups "$name")" sh -c \
+        'for c in $CGROUPS; do mkdir -p "$c" && echo $$ >"$c/cgroup.procs" || exit 1; done; exec "$@"' sh \
+        systemd-nspawn -D "$root" --ephemeral --boot --register=no --keep-unit --console=pipe \
         --machine="$name" </dev/null >"$logfile" 2>&1 &
     local nspawn_pid=$!
     echo "$nspawn_pid" >"$logfile.pid"
+    echo "$name" >"$logfile.name"
     local leader="" state=""
     for _ in $(seq 1 150); do
         if ! kill -0 "$nspawn_pid" 2>/dev/null; then
@@ -77,8 +93,20 @@ boot_host() {
     return 1
 }
 
-# stop_host LOGFILE LEADER: poweroff inside, then make sure nspawn is gone
+# stop_host LOGFILE LEADER: poweroff inside, make sure nspawn is gone, drop its cgroups
 stop_host() {
+    local logfile="$1" leader="$2"
+    stop_nspawn "$logfile" "$leader"
+    local name cgroup
+    name="$(cat "$logfile.name" 2>/dev/null || true)"
+    [[ -n "$name" ]] || return 0
+    for cgroup in $(host_cgroups "$name"); do
+        [[ -d "$cgroup" ]] && find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    return 0
+}
+
+stop_nspawn() {
     local logfile="$1" leader="$2" nspawn_pid
     nspawn_pid="$(cat "$logfile.pid" 2>/dev/null || true)"
     [[ -n "$nspawn_pid" ]] || return 0

@@ -1,5 +1,6 @@
-#!/usr/bin/python3
 """A stand-in for the cloudflared binary, for testing the role offline.
+
+build_artifacts.sh turns it into an executable (interpreter line, version) for the test hosts.
 
 It is strict where cloudflared is strict (see ../shared/reference/cloudflared.md):
 - flags belong to a command level: the app and `tunnel` accept the tunnel flags, `run` accepts
