@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._common import ModuleError, check_not_empty, check_timestamp, check_uuid
+from ._common import ModuleError, check_not_empty, check_timestamp, check_tunnel_secret, check_uuid
 from ._dns import TunnelDns
 from ._resource import Resource
 
@@ -146,6 +146,26 @@ def require(resource):
     if obj.get("deleted_at"):
         raise ModuleError("%s with %s was deleted at %s." % (resource.title(), what, obj["deleted_at"]))
     return obj
+
+
+# ---- managing ----------------------------------------------------------------------------
+def tunnel_spec(**more):
+    """Options of a module that manages one tunnel: identity, state and the write-only secret."""
+    spec = dict(
+        name=dict(type="str"),
+        id=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        tunnel_secret=dict(type="str", no_log=True),
+        update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+    )
+    spec.update(more)
+    return spec
+
+
+def check_tunnel_params(params):
+    check_uuid(params["id"], "id")
+    check_not_empty(params["name"], "name")
+    check_tunnel_secret(params["tunnel_secret"])
 
 
 # ---- reading ---------------------------------------------------------------------------

@@ -228,22 +228,13 @@ connections_removed:
   elements: str
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
-    CloudflareModule,
-    ModuleError,
-    check_not_empty,
-    check_tunnel_secret,
-    check_uuid,
-    run_module,
-)
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, ModuleError, check_uuid, run_module
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, check_tunnel_params, tunnel_spec
 
 
 def check_params(params):
-    check_uuid(params["id"], "id")
+    check_tunnel_params(params)
     check_uuid(params["connector_id"], "connector_id")
-    check_not_empty(params["name"], "name")
-    check_tunnel_secret(params["tunnel_secret"])
     if params["delete_dns_records"] and params["state"] != "absent":
         raise ModuleError("delete_dns_records only applies with state: absent.")
     if params["connector_id"] and not params["cleanup_connections"]:
@@ -252,13 +243,8 @@ def check_params(params):
 
 def main():
     module = CloudflareModule(
-        argument_spec=dict(
-            name=dict(type="str"),
-            id=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
+        argument_spec=tunnel_spec(
             config_src=dict(type="str", choices=["local", "cloudflare"]),
-            tunnel_secret=dict(type="str", no_log=True),
-            update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
             cleanup_connections=dict(type="bool", default=False),
             connector_id=dict(type="str"),
             delete_dns_records=dict(type="bool", default=False),

@@ -157,35 +157,13 @@ secret_rotated:
   type: bool
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
-    CloudflareModule,
-    check_not_empty,
-    check_tunnel_secret,
-    check_uuid,
-    run_module,
-)
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector
-
-
-def check_params(params):
-    check_uuid(params["id"], "id")
-    check_not_empty(params["name"], "name")
-    check_tunnel_secret(params["tunnel_secret"])
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, run_module
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, check_tunnel_params, tunnel_spec
 
 
 def main():
-    module = CloudflareModule(
-        argument_spec=dict(
-            name=dict(type="str"),
-            id=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            ha=dict(type="bool"),
-            tunnel_secret=dict(type="str", no_log=True),
-            update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
-        ),
-        required_one_of=[["name", "id"]],
-    )
-    run_module(module, lambda client: WarpConnector(client, module.params, module.check_mode, module._diff).run(), check_params)
+    module = CloudflareModule(argument_spec=tunnel_spec(ha=dict(type="bool")), required_one_of=[["name", "id"]])
+    run_module(module, lambda client: WarpConnector(client, module.params, module.check_mode, module._diff).run(), check_tunnel_params)
 
 
 if __name__ == "__main__":
