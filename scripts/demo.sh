@@ -22,11 +22,9 @@ for tool in "$PYTHON" "$PLAYBOOK"; do
 done
 
 WORK="$(mktemp -d)"
-EMULATOR_PID=""
 cleanup() {
-    if [ -n "$EMULATOR_PID" ]; then
-        kill "$EMULATOR_PID" 2>/dev/null || true
-        wait "$EMULATOR_PID" 2>/dev/null || true
+    if declare -F stop_emulator >/dev/null; then
+        stop_emulator
     fi
     rm -rf "$WORK"
 }
@@ -59,25 +57,11 @@ if [ -n "${CLOUDFLARE_API_TOKEN:-}" ]; then
 fi
 
 echo "demo: starting the Cloudflare API emulator (no account needed)"
-(cd "$ROOT" && exec "$PYTHON" -m tests.emulator --port 0 --port-file "$WORK/port") >"$WORK/emulator.log" 2>&1 &
-EMULATOR_PID=$!
-for _ in $(seq 100); do
-    [ -s "$WORK/port" ] && break
-    sleep 0.1
-done
-if [ ! -s "$WORK/port" ]; then
-    cat "$WORK/emulator.log" >&2
-    echo "demo: the emulator did not start" >&2
-    exit 1
-fi
-
-EMULATOR_ROOT="http://127.0.0.1:$(cat "$WORK/port")"
-export EMULATOR_ROOT
-export CLOUDFLARE_BASE_URL="$EMULATOR_ROOT/client/v4"
-export CLOUDFLARE_ACCOUNT_ID="a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
-export CLOUDFLARE_API_TOKEN="emulator-write-token"
+COLLECTION_ROOT="$ROOT"
+EMULATOR_PYTHON="$PYTHON"
+# shellcheck source=SCRIPTDIR/../tests/emulator/start.sh
+source "$ROOT/tests/emulator/start.sh"
 export CLOUDFLARE_ZONE="example.com"
-unset CLOUDFLARE_EMAIL CLOUDFLARE_API_KEY
 echo "demo: emulator at $EMULATOR_ROOT"
 
 run_playbook "$@"

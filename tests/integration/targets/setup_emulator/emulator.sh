@@ -11,35 +11,10 @@ else
     COLLECTION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
 fi
 EMULATOR_PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
-EMULATOR_DIR="$(mktemp -d)"
 
-(cd "$COLLECTION_ROOT" && exec "$EMULATOR_PYTHON" -m tests.emulator --port 0 --port-file "$EMULATOR_DIR/port") \
-    >"$EMULATOR_DIR/log" 2>&1 &
-EMULATOR_PID=$!
-
-stop_emulator() {
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-    rm -rf "$EMULATOR_DIR"
-}
+# shellcheck source=SCRIPTDIR/../../../emulator/start.sh
+source "$COLLECTION_ROOT/tests/emulator/start.sh"
 trap stop_emulator EXIT
-
-for _attempt in $(seq 100); do
-    [ -s "$EMULATOR_DIR/port" ] && break
-    sleep 0.1
-done
-if [ ! -s "$EMULATOR_DIR/port" ]; then
-    cat "$EMULATOR_DIR/log" >&2
-    echo "the Cloudflare API emulator did not start" >&2
-    exit 1
-fi
-
-EMULATOR_ROOT="http://127.0.0.1:$(cat "$EMULATOR_DIR/port")"
-export EMULATOR_ROOT
-export CLOUDFLARE_BASE_URL="$EMULATOR_ROOT/client/v4"
-export CLOUDFLARE_ACCOUNT_ID="a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
-export CLOUDFLARE_API_TOKEN="emulator-write-token"
-unset CLOUDFLARE_EMAIL CLOUDFLARE_API_KEY
 
 # Playbooks run on the controller with the Python that runs ansible-test.
 run_playbook() {
