@@ -22,14 +22,26 @@ def config_src_of(tunnel):
     return None
 
 
-class CfdTunnel(Resource):
+class TunnelResource(Resource):
+    """What cloudflared tunnels and WARP connectors share: renamed by id, a rotatable secret."""
+
+    tun_type = None
+    updatable = ("name",)
+    secret = "tunnel_secret"
+
+    def predict_created(self, body):
+        tunnel = super(TunnelResource, self).predict_created(body)
+        tunnel.update(status="inactive", tun_type=self.tun_type, account_tag=self.params["account_id"], metadata={})
+        return tunnel
+
+
+class CfdTunnel(TunnelResource):
     noun = "tunnel"
     path = "/accounts/{account_id}/cfd_tunnel"
     result_key = "tunnel"
+    tun_type = "cfd_tunnel"
     fields = TUNNEL_FIELDS
     create_only = ("config_src",)
-    updatable = ("name",)
-    secret = "tunnel_secret"
 
     def current_value(self, obj, option):
         if option == "config_src":
@@ -38,8 +50,7 @@ class CfdTunnel(Resource):
 
     def predict_created(self, body):
         tunnel = super(CfdTunnel, self).predict_created(body)
-        tunnel.update(config_src=body.get("config_src", "local"), status="inactive", tun_type="cfd_tunnel",
-                      account_tag=self.params["account_id"], metadata={})
+        tunnel["config_src"] = body.get("config_src", "local")
         return tunnel
 
     # ---- connections -------------------------------------------------------------------
@@ -107,22 +118,20 @@ class CfdTunnel(Resource):
 WARP_FIELDS = tuple(field for field in TUNNEL_FIELDS if field != "config_src") + ("ha",)
 
 
-class WarpConnector(Resource):
+class WarpConnector(TunnelResource):
     """A WARP connector tunnel: created from a name (and ``ha``) only; the secret is PATCHed after."""
 
     noun = "WARP connector"
     path = "/accounts/{account_id}/warp_connector"
     result_key = "warp_connector"
+    tun_type = "warp_connector"
     fields = WARP_FIELDS
     create_only = ("ha",)
-    updatable = ("name",)
-    secret = "tunnel_secret"
     secret_on_create = False
 
     def predict_created(self, body):
         connector = super(WarpConnector, self).predict_created(body)
-        connector.update(status="inactive", tun_type="warp_connector", account_tag=self.params["account_id"], metadata={},
-                         ha=bool(body.get("ha")))
+        connector["ha"] = bool(body.get("ha"))
         return connector
 
     def explain_delete_failure(self, exc, current):
