@@ -31,16 +31,16 @@ options:
   account_id:
     description:
       - The Cloudflare account id (32 hexadecimal characters) that owns the tunnels.
-      - Defaults to the environment variable E(CLOUDFLARE_ACCOUNT_ID).
+      - Required. When not set on the task, the environment variable E(CLOUDFLARE_ACCOUNT_ID) is used; a task with
+        neither fails before any request, naming both.
     type: str
-    required: true
   api_base_url:
     description:
       - Base URL of the Cloudflare v4 API.
       - Defaults to the environment variable E(CLOUDFLARE_BASE_URL), then to V(https://api.cloudflare.com/client/v4).
       - Point it at the bundled API emulator to test playbooks without an account.
+      - Must be an V(https://) or V(http://) URL with a host; checked before any request.
     type: str
-    default: https://api.cloudflare.com/client/v4
   validate_certs:
     description:
       - Verify the API's TLS certificate. Only turn this off for test endpoints.
@@ -72,6 +72,8 @@ options:
     type: int
     default: 300
 notes:
+  - A token that lacks a permission fails with the permission the failed call needs (for example
+    C(Cloudflare Tunnel Edit) or C(DNS Write)) next to Cloudflare's error code and message.
   - All options above can be set once per play with C(module_defaults) and the action group
     C(group/edgeops.cloudflare.cloudflare).
 requirements:

@@ -10,9 +10,11 @@ module ever builds a request, parses an envelope or sleeps by itself.
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import time
 import traceback
+from urllib.parse import quote, quote_plus
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -32,6 +34,9 @@ RETRYABLE_STATUS = frozenset((502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "PATCH", "DELETE"))
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 30.0
+# Answers to a repeated DELETE that mean the first attempt did the work.
+ALREADY_DELETED_CODES = frozenset((1014, 1015))
+MASK = "********"
 
 
 def default_sleep(seconds):
@@ -104,6 +109,51 @@ def _error_item(item):
     return {"code": None, "message": str(item)}
 
 
+def secret_forms(secret):
+    """A secret as it may appear in a message: raw, JSON-escaped (``\\/``, ``\\"``) and URL-encoded."""
+    escaped = json.dumps(secret)[1:-1]
+    forms = set((secret, escaped, escaped.replace("/", "\\/"), quote(secret, safe=""), quote_plus(secret, safe="")))
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
+def scrub(value, secrets):
+    """``value`` (a string, or lists and dicts of them) with every form of every secret masked."""
+    if isinstance(value, str):
+        for secret in secrets:
+            for form in secret_forms(secret):
+                value = value.replace(form, MASK)
+        return value
+    if isinstance(value, dict):
+        return dict((key, scrub(item, secrets)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [scrub(item, secrets) for item in value]
+    return value
+
+
+# What an API token needs for each kind of path: (path fragment, read permission, write permission).
+PERMISSIONS = (
+    ("/dns_records", "DNS Read", "DNS Write"),
+    ("/zones", "Zone Read", "Zone Read"),
+    ("/warp_connector", "Cloudflare One Connector: WARP Read (or Cloudflare Tunnel Read)",
+     "Cloudflare One Connector: WARP Write (or Cloudflare Tunnel Edit)"),
+    ("/teamnet/", "Cloudflare One Networks Read (or Cloudflare Tunnel Read)",
+     "Cloudflare One Networks Write (or Cloudflare Tunnel Edit)"),
+    ("/zerotrust/routes", "Cloudflare One Networks Read (or Cloudflare Tunnel Read)",
+     "Cloudflare One Networks Write (or Cloudflare Tunnel Edit)"),
+    ("/", "Cloudflare Tunnel Read", "Cloudflare Tunnel Edit"),
+)
+
+
+def permission_needed(method, path):
+    """The API token permission that ``method path`` needs."""
+    # Reading a tunnel token is a GET that only the write groups allow.
+    writes = method != "GET" or path.endswith("/token")
+    for fragment, read, write in PERMISSIONS:
+        if fragment in path:
+            return write if writes else read
+    return "Cloudflare Tunnel Edit"  # pragma: no cover - "/" matches every path
+
+
 def parse_retry_after(value, now=None):
     """Seconds to wait for a ``Retry-After`` header value (delta-seconds or an HTTP date)."""
     if value is None:
@@ -155,6 +205,9 @@ class CloudflareClient(object):
         self.retry_max_wait = retry_max_wait
         self.sleep = sleep or default_sleep
         self.request_count = 0
+        # True when the last call was sent again after an attempt that may have been applied, so
+        # callers can tell their own repeated write from someone else's change.
+        self.repeated = False
         self.session = requests.Session()
         # Retries are ours alone: urllib3 must never repeat a request behind our back.
         adapter = HTTPAdapter(max_retries=0)
@@ -180,15 +233,19 @@ class CloudflareClient(object):
             idempotent = method in IDEMPOTENT_METHODS
         url = self.base_url + path
         attempt = 0
+        self.repeated = False
+        maybe_applied = False
         while True:
             attempt += 1
             can_retry = attempt <= self.retries
             self.request_count += 1
+            self.repeated = maybe_applied
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
                 reason, sent = _transport_failure(exc)
                 if can_retry and (idempotent or not sent):
+                    maybe_applied = maybe_applied or sent
                     self.sleep(self.backoff(attempt))
                     continue
                 raise CloudflareTransportError(method, path, reason, sent)
@@ -203,9 +260,24 @@ class CloudflareClient(object):
                 self.sleep(wait)
                 continue
             if status in RETRYABLE_STATUS and idempotent and can_retry:
+                maybe_applied = True  # a gateway error may hide a request the API did carry out
                 self.sleep(self.backoff(attempt))
                 continue
+            if method == "DELETE" and self.repeated and self._already_deleted(response):
+                return {"success": True, "errors": [], "messages": [], "result": None}
             return self._unwrap(method, path, response)
+
+    @staticmethod
+    def _already_deleted(response):
+        """Whether the answer to a repeated DELETE says an earlier attempt already deleted the object."""
+        if response.status_code == 404:
+            return True
+        try:
+            errors = response.json().get("errors") or []
+        except (ValueError, AttributeError):
+            return False
+        return response.status_code == 400 and any(
+            isinstance(e, dict) and e.get("code") in ALREADY_DELETED_CODES for e in errors)
 
     def request(self, method, path, params=None, json=None, idempotent=None):
         """Send one API call and return its ``result``."""
@@ -226,6 +298,33 @@ class CloudflareClient(object):
     def delete(self, path, params=None, json=None):
         # Cloudflare declares a required (empty) JSON body on most DELETEs.
         return self.request("DELETE", path, params=params, json={} if json is None else json)
+
+    def create_once(self, path, body, find, conflict=None):
+        """POST ``body`` to create an object, never twice blindly; returns (object, outcome).
+
+        ``find()`` looks for the object the POST would have made (None when there is none).
+        After a lost response or a gateway error, the POST may have been carried out: if
+        ``find()`` has it, the outcome is ``"recovered"``; otherwise the POST is tried again.
+        A conflict (HTTP 409, or what ``conflict(exc)`` recognises) means the object exists:
+        it is returned as ``"adopted"``. A clean answer is ``"created"``.
+        """
+        is_conflict = conflict or (lambda exc: exc.status == 409)
+        attempts = self.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.post(path, body), "created"
+            except CloudflareError as exc:
+                clash = is_conflict(exc)
+                ambiguous = (isinstance(exc, CloudflareTransportError) and exc.sent) or exc.status in RETRYABLE_STATUS
+                if not (clash or ambiguous):
+                    raise
+                existing = find()
+                if existing is not None:
+                    return existing, "adopted" if clash else "recovered"
+                if clash or attempt == attempts:
+                    raise
+                self.sleep(self.backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def paginate(self, path, params=None, per_page=MAX_PER_PAGE):
         """Yield every item of a paged list, stopping at total_count or a short page."""

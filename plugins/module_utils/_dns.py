@@ -10,8 +10,9 @@ written, applies the plan, and removes only records that point at the given tunn
 
 from __future__ import annotations
 
-from ._api import RETRYABLE_STATUS, CloudflareError, CloudflareTransportError
+from ._api import CloudflareError
 from ._common import ModuleError
+from ._resource import Step
 
 TUNNEL_DOMAIN = "cfargotunnel.com"
 ZONES_PER_PAGE = 50          # the zones list endpoint allows at most 50 per page
@@ -20,7 +21,8 @@ RECORD_COMMENT = "Cloudflare Tunnel %s (managed by edgeops.cloudflare)"
 
 
 def tunnel_target(tunnel_id):
-    return "%s.%s" % (tunnel_id, TUNNEL_DOMAIN)
+    """The CNAME target of a tunnel; a tunnel assumed in check mode has no id yet."""
+    return "%s.%s" % (tunnel_id or "<new tunnel id>", TUNNEL_DOMAIN)
 
 
 def _points_at(record, target):
@@ -34,12 +36,11 @@ def record_view(record):
 class TunnelDns(object):
     """The DNS side of publishing hostnames through one tunnel."""
 
-    def __init__(self, client, account_id, tunnel_id, check_mode=False):
+    def __init__(self, client, account_id, tunnel_id):
         self.client = client
         self.account_id = account_id
         self.tunnel_id = tunnel_id
         self.target = tunnel_target(tunnel_id)
-        self.check_mode = check_mode
         self.warnings = []
         self._zones = None
 
@@ -118,48 +119,51 @@ class TunnelDns(object):
     def wanted_line(self, hostname):
         return "CNAME %s -> %s (proxied)" % (hostname, self.target)
 
-    def apply_publish(self, step):
-        """Carry out a planned step; returns the record as it is afterwards (predicted in check mode)."""
-        zone = step["zone"]
-        wanted = {"type": "CNAME", "name": step["hostname"], "content": self.target, "proxied": True}
-        if step["action"] == "unchanged" or self.check_mode:
-            kept = step["before"] if not step["create"] else None
-            record = dict(record_view(kept or {"id": None}), zone_id=zone["id"], zone_name=zone["name"])
-            record.update(wanted)
-            return record
-        for other in step["remove"]:
-            self.delete(zone, other)
-        if step["patch"] is not None:
-            record = self.client.patch(self.record_path(zone, step["patch"]["id"]),
-                                       {"content": self.target, "proxied": True, "ttl": 1})
-        elif step["create"]:
-            record = self.create(zone, dict(wanted, ttl=1))
-        else:
-            record = step["before"]
-        return dict(record_view(record), zone_name=zone["name"])
+    def predicted(self, plan):
+        """The record a publish plan leads to, as check mode reports it."""
+        zone = plan["zone"]
+        kept = plan["before"] if not plan["create"] else None
+        record = dict(record_view(kept or {"id": None}), zone_id=zone["id"], zone_name=zone["name"])
+        record.update(type="CNAME", name=plan["hostname"], content=self.target, proxied=True)
+        return dict(record, hostname=plan["hostname"], action=plan["action"])
 
-    def create(self, zone, body):
-        """POST a record, never twice blindly: after a lost response or a gateway error, look first."""
-        body = dict(body, comment=RECORD_COMMENT % self.tunnel_id)
-        path = "/zones/%s/dns_records" % zone["id"]
-        attempts = self.client.retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                return self.client.post(path, body)
-            except CloudflareError as exc:
-                ambiguous = (isinstance(exc, CloudflareTransportError) and exc.sent) or exc.status in RETRYABLE_STATUS
-                exists = exc.status == 400 and exc.has_code(81057, 81058)
-                if not (ambiguous or exists):
-                    raise
-                found = [r for r in self.records(zone, body["name"]) if _points_at(r, self.target)]
-                if found:
-                    if not found[0].get("proxied"):
-                        return self.client.patch(self.record_path(zone, found[0]["id"]), {"proxied": True, "ttl": 1})
-                    return found[0]
-                if exists or attempt == attempts:
-                    raise
-                self.client.sleep(self.client.backoff(attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
+    def publish(self, hostnames, overwrite):
+        """A Step that points each hostname at the tunnel; every conflict fails here, before any write."""
+        plans = [self.plan_publish(hostname, overwrite) for hostname in hostnames]
+        before = dict((p["hostname"], self.line(p["before"])) for p in plans if p["action"] != "created")
+        after = dict((p["hostname"], self.wanted_line(p["hostname"])) for p in plans)
+        return Step("dns_records", [self.predicted(p) for p in plans],
+                    lambda: [self.apply_publish(p) for p in plans],
+                    diff=({"dns": before}, {"dns": after}),
+                    changes=any(p["action"] != "unchanged" for p in plans))
+
+    def apply_publish(self, plan):
+        """Carry out one planned hostname; returns the record as it is afterwards."""
+        zone = plan["zone"]
+        if plan["action"] == "unchanged":
+            return self.predicted(plan)
+        for other in plan["remove"]:
+            self.delete(zone, other)
+        if plan["patch"] is not None:
+            record = self.client.patch(self.record_path(zone, plan["patch"]["id"]),
+                                       {"content": self.target, "proxied": True, "ttl": 1})
+        elif plan["create"]:
+            record = self.create(zone, plan["hostname"])
+        else:
+            record = plan["before"]
+        return dict(record_view(record), zone_name=zone["name"], hostname=plan["hostname"], action=plan["action"])
+
+    def create(self, zone, hostname):
+        """POST the record through the client's create_once: never twice blindly."""
+        body = {"type": "CNAME", "name": hostname, "content": self.target, "proxied": True, "ttl": 1,
+                "comment": RECORD_COMMENT % self.tunnel_id}
+        record, _outcome = self.client.create_once(
+            "/zones/%s/dns_records" % zone["id"], body,
+            find=lambda: next(iter(r for r in self.records(zone, hostname) if _points_at(r, self.target)), None),
+            conflict=lambda exc: exc.status == 400 and exc.has_code(81057, 81058))
+        if not record.get("proxied"):
+            record = self.client.patch(self.record_path(zone, record["id"]), {"proxied": True, "ttl": 1})
+        return record
 
     # ---- removing ----------------------------------------------------------------------
     def record_path(self, zone, record_id):
@@ -169,25 +173,30 @@ class TunnelDns(object):
         try:
             self.client.delete(self.record_path(zone, record["id"]))
         except CloudflareError as exc:
-            if exc.status != 404:  # already gone (a lost response of an earlier try): fine
+            if exc.status != 404:  # already gone: fine
                 raise
 
-    def plan_unpublish(self, hostname):
-        """The records of ``hostname`` that point at this tunnel (others are left, with a warning)."""
-        zone = self.zone_for(hostname)
-        records = self.records(zone, hostname)
-        ours = [r for r in records if _points_at(r, self.target)]
-        for other in records:
-            if other.get("type") == "CNAME" and not _points_at(other, self.target):
-                self.warnings.append("Left DNS record %s alone: it points at %s, not at this tunnel."
-                                     % (other.get("name"), other.get("content")))
-        return {"hostname": hostname, "zone": zone, "records": ours}
+    def delete_all(self, pairs):
+        for zone, record in pairs:
+            self.delete(zone, record)
 
-    def apply_unpublish(self, step):
-        if not self.check_mode:
-            for record in step["records"]:
-                self.delete(step["zone"], record)
-        return [dict(record_view(r), zone_name=step["zone"]["name"]) for r in step["records"]]
+    def unpublish(self, hostnames):
+        """A Step that removes the records of hostnames no longer served, if they point at this tunnel.
+
+        Records of those names that point elsewhere are left alone, with a warning.
+        """
+        found = []
+        for hostname in hostnames:
+            zone = self.zone_for(hostname)
+            for record in self.records(zone, hostname):
+                if _points_at(record, self.target):
+                    found.append((zone, record, hostname))
+                elif record.get("type") == "CNAME":
+                    self.warnings.append("Left DNS record %s alone: it points at %s, not at this tunnel."
+                                         % (record.get("name"), record.get("content")))
+        items = [dict(record_view(r), zone_name=z["name"], hostname=h, action="deleted") for z, r, h in found]
+        return Step("dns_records", items, lambda: self.delete_all((z, r) for z, r, _h in found),
+                    diff=({"dns": dict((h, self.line(r)) for _z, r, h in found)}, {"dns": {}}))
 
     def tunnel_records(self):
         """Every CNAME in the account's zones that points at this tunnel."""
@@ -199,11 +208,10 @@ class TunnelDns(object):
                     found.append((zone, record))
         return found
 
-    def remove_tunnel_records(self):
-        """Delete (unless check mode) every CNAME pointing at this tunnel; returns what was removed."""
-        removed = []
-        for zone, record in self.tunnel_records():
-            if not self.check_mode:
-                self.delete(zone, record)
-            removed.append(dict(record_view(record), zone_name=zone.get("name")))
-        return removed
+    def removal(self):
+        """A Step that removes every CNAME pointing at this tunnel (before the tunnel is deleted)."""
+        found = self.tunnel_records()
+        items = [dict(record_view(r), zone_name=z.get("name")) for z, r in found]
+        lines = sorted(self.line(r) for _z, r in found)
+        return Step("dns_records_removed", items, lambda: self.delete_all(found),
+                    diff=({"dns_records": lines}, {"dns_records": []}) if found else None)

@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ingress configuration of a remotely managed tunnel: validate, normalise, merge, compare.
 
-Pure functions over plain dicts; no HTTP here. Rules are kept in the API's own shape
-(``hostname``, ``path``, ``service``, ``originRequest`` in camelCase) once normalised, so that a
-stored document and a wanted one compare semantically: hostnames lower-case without a trailing
-dot, an empty ``path`` or ``originRequest`` the same as none, ``access.required: false`` the same
-as no ``required``.
+Pure: no client, no paths, no check mode. The task's rules are turned into one normalised form
+once (:class:`TaskIngress`); stored documents are parsed into :class:`Configuration`. Both keep
+rules in the API's own shape (``hostname``, ``path``, ``service``, ``originRequest`` in
+camelCase), so they compare semantically: hostnames lower-case without a trailing dot (the one
+normaliser is :func:`normalise_hostname`), an empty ``path`` or ``originRequest`` the same as
+none, ``access.required: false`` the same as no ``required``. Snake_case appears only at the
+edges: the task's options going in, :meth:`Configuration.view` coming out.
 """
 
 from __future__ import annotations
@@ -162,6 +164,9 @@ def check_origin_request(options, where):
     for key in NON_NEGATIVE:
         if options.get(key) is not None and options[key] < 0:
             raise ModuleError("%s: %s must not be negative." % (where, key))
+    for key in ("http_host_header", "origin_server_name"):
+        if options.get(key) is not None and not options[key].strip():
+            raise ModuleError("%s: %s must not be empty (omit it to keep cloudflared's default)." % (where, key))
     access = options.get("access")
     if access is not None:
         if not access.get("aud_tag") or any(not (tag or "").strip() for tag in access["aud_tag"]):
@@ -183,9 +188,7 @@ def check_ingress(rules, state, mode):
             if hostname == "*" and path is None:
                 raise ModuleError("%s: a rule for every hostname and path is the catch-all, which must be last; "
                                   "set catch_all_service instead." % where)
-        elif rule.get("service") is not None or rule.get("origin_request") is not None:
-            raise ModuleError("%s: with state=absent a rule names only hostname (and optionally path) to remove; "
-                              "service and origin_request do not apply." % where)
+        # With state=absent, service and origin_request are ignored: one task can toggle its state.
         key = (hostname, path)
         if key in seen:
             raise ModuleError("%s repeats hostname %r%s of ingress[%d]; each hostname and path may appear once."
@@ -193,9 +196,6 @@ def check_ingress(rules, state, mode):
         seen[key] = index
     if state == "absent" and mode == "merge" and not rules:
         raise ModuleError("state=absent with mode=merge needs ingress: the rules (hostnames) to remove.")
-    if state == "absent" and mode == "replace" and rules:
-        raise ModuleError("state=absent with mode=replace removes every rule; do not list ingress rules "
-                          "(use mode=merge to remove only some hostnames).")
 
 
 # ---- conversion ---------------------------------------------------------------------------
@@ -262,16 +262,33 @@ def normalise_rule(rule):
     return out
 
 
-def wanted_rules(rules):
-    """The ``ingress`` option as normalised API rules."""
-    out = []
-    for rule in rules or []:
-        api_rule = {"hostname": rule["hostname"], "path": rule.get("path"), "service": rule.get("service")}
-        origin = origin_request_to_api(rule.get("origin_request"))
-        if origin:
-            api_rule["originRequest"] = origin
-        out.append(normalise_rule(api_rule))
-    return out
+class TaskIngress(object):
+    """The task's ``ingress``, normalised once: API rules, removal targets and owned hostnames."""
+
+    def __init__(self, params):
+        self.state = params["state"]
+        self.mode = params["mode"]
+        self.origin_request = params.get("origin_request")
+        self.catch_all_service = params.get("catch_all_service")
+        self.rules = []
+        self.targets = []  # (hostname, path or None) of each listed rule
+        for rule in params.get("ingress") or []:
+            api_rule = {"hostname": rule["hostname"], "path": rule.get("path"), "service": rule.get("service")}
+            origin = origin_request_to_api(rule.get("origin_request"))
+            if origin:
+                api_rule["originRequest"] = origin
+            api_rule = normalise_rule(api_rule)
+            self.rules.append(api_rule)
+            self.targets.append((api_rule["hostname"], api_rule.get("path")))
+        self.hostnames = []  # listed hostnames in order, without the "*" of path-only rules
+        for hostname, _path in self.targets:
+            if hostname != "*" and hostname not in self.hostnames:
+                self.hostnames.append(hostname)
+
+    def removes(self, rule):
+        """Whether a stored rule is one that state=absent with mode=merge removes."""
+        return any(rule.get("hostname") == hostname and (not path or path == rule.get("path"))
+                   for hostname, path in self.targets)
 
 
 def is_catch_all(rule):
@@ -279,7 +296,7 @@ def is_catch_all(rule):
     return hostname in ("", "*") and not rule.get("path")
 
 
-class Document(object):
+class Configuration(object):
     """A tunnel configuration split into its parts: rules, catch-all, global originRequest, the rest."""
 
     def __init__(self, config):
@@ -332,42 +349,34 @@ def catch_all_rule(service):
     return {"service": service.strip()}
 
 
-def build_replace(stored, params):
+def build_replace(stored, task):
     """mode=replace: the document becomes exactly the task's rules, defaults and catch-all."""
     doc = copy.copy(stored)
-    doc.rules = [] if params["state"] == "absent" else wanted_rules(params.get("ingress"))
-    doc.origin_request = {} if params["state"] == "absent" else origin_request_to_api(params.get("origin_request"))
-    doc.catch_all = catch_all_rule(params.get("catch_all_service") or DEFAULT_CATCH_ALL)
-    if params["state"] == "absent" and stored.empty:
+    absent = task.state == "absent"
+    doc.rules = [] if absent else list(task.rules)
+    doc.origin_request = {} if absent else origin_request_to_api(task.origin_request)
+    doc.catch_all = catch_all_rule((not absent and task.catch_all_service) or DEFAULT_CATCH_ALL)
+    if absent and stored.empty:
         doc.catch_all = None  # nothing configured, nothing to write
     doc.empty = not (doc.rules or doc.catch_all or doc.origin_request)
     return doc
 
 
-def build_merge(stored, params):
+def build_merge(stored, task):
     """mode=merge: own only the listed hostnames; everyone else's rules stay where they are."""
     doc = copy.copy(stored)
-    doc.rules = list(stored.rules)
-    if params["state"] == "absent":
-        doc.rules = [rule for rule in stored.rules if not _removed(rule, params.get("ingress"))]
+    if task.state == "absent":
+        doc.rules = [rule for rule in stored.rules if not task.removes(rule)]
     else:
-        doc.rules = _merge_rules(stored.rules, wanted_rules(params.get("ingress")))
-        if params.get("origin_request") is not None:
-            doc.origin_request = origin_request_to_api(params["origin_request"])
-        if params.get("catch_all_service"):
-            doc.catch_all = catch_all_rule(params["catch_all_service"])
+        doc.rules = _merge_rules(stored.rules, task.rules)
+        if task.origin_request is not None:
+            doc.origin_request = origin_request_to_api(task.origin_request)
+        if task.catch_all_service:
+            doc.catch_all = catch_all_rule(task.catch_all_service)
         elif doc.catch_all is None:
             doc.catch_all = catch_all_rule(DEFAULT_CATCH_ALL)
     doc.empty = not (doc.rules or doc.catch_all or doc.origin_request)
     return doc
-
-
-def _removed(rule, targets):
-    hostname = rule.get("hostname")
-    for target in targets or []:
-        if normalise_hostname(target["hostname"]) == hostname and (not target.get("path") or target["path"] == rule.get("path")):
-            return True
-    return False
 
 
 def _merge_rules(current, wanted):
@@ -403,123 +412,35 @@ def _merge_rules(current, wanted):
     return merged
 
 
-def build(stored_config, params):
-    """(stored Document, wanted Document) for the task."""
-    stored = Document(stored_config)
-    wanted = build_replace(stored, params) if params["mode"] == "replace" else build_merge(stored, params)
-    return stored, wanted
+def build(stored, task):
+    """The wanted Configuration for the task, from the stored one."""
+    return build_replace(stored, task) if task.mode == "replace" else build_merge(stored, task)
 
 
 def same(first, second):
-    return first.to_api() == second.to_api()
+    return first.to_api() == second.to_api() or (first.empty and second.empty)
 
 
-def removed_hostnames(stored, wanted, params):
+def removed_hostnames(stored, wanted, task):
     """Hostnames whose DNS records this task removes: those it stops serving."""
-    gone = stored.hostnames() - wanted.hostnames()
-    if params["mode"] == "merge":
-        if params["state"] == "absent":
-            # Listed hostnames without any rule left, whether or not this run removed the rule
-            # (a rerun after a partial failure still removes the record).
-            listed = set(normalise_hostname(r["hostname"]) for r in params.get("ingress") or [])
-            gone = set(h for h in listed if h != "*") - wanted.hostnames()
-        else:
-            gone = set()
-    return sorted(gone)
+    if task.mode == "replace":
+        return sorted(stored.hostnames() - wanted.hostnames())
+    if task.state == "absent":
+        # Listed hostnames without any rule left, whether or not this run removed the rule
+        # (a rerun after a partial failure still removes the record).
+        return sorted(set(task.hostnames) - wanted.hostnames())
+    return []
 
 
-def owned_hostnames(wanted, params):
-    """Hostnames whose DNS records this task publishes."""
-    if params["state"] == "absent":
+def owned_hostnames(wanted, task):
+    """Hostnames whose DNS records this task publishes, in order."""
+    if task.state == "absent":
         return []
-    if params["mode"] == "replace":
-        names = [rule["hostname"] for rule in wanted.rules if rule.get("hostname")]
-    else:
-        names = [normalise_hostname(rule["hostname"]) for rule in params.get("ingress") or []]
+    if task.mode == "merge":
+        return list(task.hostnames)
     out = []
-    for name in names:
-        if name != "*" and name not in out:
+    for rule in wanted.rules:
+        name = rule.get("hostname")
+        if name and name != "*" and name not in out:
             out.append(name)
     return out
-
-
-# ---- the task -----------------------------------------------------------------------------
-
-class TunnelConfig(object):
-    """Publish hostnames through one remotely managed tunnel: its ingress document and DNS.
-
-    Order of work, chosen so that a rerun after any failure converges: every read and check
-    first (tunnel, configuration, zones, records; a DNS conflict fails before any write), then
-    the removal of records of hostnames no longer served, then the configuration PUT, then the
-    records of the served hostnames.
-    """
-
-    def __init__(self, client, params, check_mode=False, diff=False, tunnels=None, dns=None):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.want_diff = diff
-        self.tunnels = tunnels
-        self.dns_factory = dns
-        self.changed = False
-        self.warnings = []
-
-    def config_path(self, tunnel):
-        return "/accounts/%s/cfd_tunnel/%s/configurations" % (self.params["account_id"], tunnel["id"])
-
-    def read(self, tunnel):
-        result = self.client.get(self.config_path(tunnel)) or {}
-        if "config" in result or "version" in result:
-            return result.get("config") or {}, result.get("version")
-        return result, None  # an older API shape: the bare configuration
-
-    def run(self, tunnel):
-        stored_config, version = self.read(tunnel)
-        stored, wanted = build(stored_config, self.params)
-        write = not same(stored, wanted) and not (wanted.empty and stored.empty)
-        dns_before, dns_after, records, publish, unpublish = {}, {}, [], [], []
-        dns = None
-        if self.params.get("dns"):
-            dns = self.dns_factory(tunnel)
-            unpublish = [dns.plan_unpublish(h) for h in removed_hostnames(stored, wanted, self.params)]
-            publish = [dns.plan_publish(h, self.params.get("dns_overwrite")) for h in owned_hostnames(wanted, self.params)]
-        for step in unpublish:
-            removed = dns.apply_unpublish(step)
-            for record in removed:
-                self.changed = True
-                dns_before[record["name"]] = dns.line(record)
-                records.append(dict(record, hostname=step["hostname"], action="deleted"))
-        config = wanted.to_api() if write else stored_config
-        if write:
-            self.changed = True
-            if not self.check_mode:
-                result = self.client.put(self.config_path(tunnel), {"config": wanted.to_api()}) or {}
-                config = result.get("config", config)
-                new_version = result.get("version")
-                if version is not None and new_version is not None and new_version > version + 1:
-                    self.warnings.append("The configuration of tunnel %s changed while this task ran (version %s -> %s); "
-                                         "a concurrent change may have been overwritten: rerun the other task."
-                                         % (tunnel.get("name"), version, new_version))
-                version = new_version
-        for step in publish:
-            record = dns.apply_publish(step)
-            if step["action"] != "unchanged":
-                self.changed = True
-            dns_before[step["hostname"]] = dns.line(step["before"]) if step["action"] != "created" else None
-            dns_after[step["hostname"]] = dns.wanted_line(step["hostname"])
-            records.append(dict(record, hostname=step["hostname"], action=step["action"]))
-        if dns is not None:
-            self.warnings.extend(dns.warnings)
-        result = dict(changed=self.changed, tunnel={"id": tunnel["id"], "name": tunnel.get("name")},
-                      config=config, version=version, hostnames=sorted(wanted.hostnames()))
-        if self.params.get("dns"):
-            result["dns_records"] = records
-        if self.want_diff:
-            before, after = stored.view(), wanted.view()
-            if self.params.get("dns"):
-                before["dns"] = dict((k, v) for k, v in dns_before.items() if v is not None)
-                after["dns"] = dict((k, v) for k, v in dns_after.items())
-            result["diff"] = dict(before=before, after=after)
-        if self.warnings:
-            result["warnings"] = list(self.warnings)
-        return result

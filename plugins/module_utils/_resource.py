@@ -1,12 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Declarative resources: a module says what its API object is, this layer does the work.
+"""The one framework: a module declares what its API object is, this layer does the work.
 
-A subclass of :class:`Resource` declares the collection path, how to find an object (``id`` or a
-live ``name``), which options are create-only and which are updatable, a write-only secret, and
-which returned fields users see. The layer then looks the object up, creates, updates or deletes
-it, guards every write with check mode, builds the diff, and returns the result dict.
+- :class:`Collection`: objects found by id or natural key; present (create / update) and absent.
+- :class:`Listing`: what every ``*_info`` module does: filters to a query, paging, a view,
+  enrichment, and optionally waiting until the listed objects reach a state.
+- :class:`Document`: one document below a parent object, read and replaced with a version.
+- :class:`WriteOnly`: an option the API takes but never returns (a secret).
+- :class:`Step`: a side effect (DNS records, connections) planned before anything is written,
+  reported the same way in check mode and real mode, applied unless check mode.
+
+This is the only code that reads check mode and diff mode.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from __future__ import annotations
 import math
 import time
 
-from ._api import RETRYABLE_STATUS, CloudflareError, CloudflareTransportError
-from ._common import ModuleError, new_tunnel_secret
+from ._api import CloudflareError
+from ._common import ModuleError, check_name, check_uuid
 
 HIDDEN = "(hidden)"
+SET = "(hidden, set)"
 ROTATED = "(hidden, rotated)"
 
 
@@ -25,30 +31,149 @@ def not_found(exc):
     return isinstance(exc, CloudflareError) and exc.status == 404
 
 
-class Resource(object):
-    """Lookup, present and absent for one kind of account-scoped API object."""
+class Step(object):
+    """A planned side effect: what it will do (``items``, reported under ``report``) and how.
 
-    noun = "object"          # how messages name it: "tunnel", "WARP connector"
-    path = None              # collection path template, e.g. "/accounts/{account_id}/cfd_tunnel"
-    result_key = None        # key of the object in the module result
-    live_filter = {"is_deleted": "false"}
-    fields = ("id", "name")  # returned to the user; nothing else ever is
-    create_only = ()         # options that only creation can set; a mismatch later fails
-    updatable = ()           # options PATCHed when they differ
-    secret = None            # write-only secret option rotated by ``update_secret: always``
-    secret_on_create = True  # False: the create call does not take the secret; a PATCH sets it right after
+    ``apply()`` carries it out and may return the items as they turned out (real ids instead of
+    predicted ones). ``diff`` is a ``(before, after)`` pair merged into the task's diff.
+    """
+
+    def __init__(self, report, items, apply, diff=None, changes=None):
+        self.report = report
+        self.items = list(items)
+        self.apply = apply
+        self.diff = diff
+        # Whether the step writes anything; by default, whether it has items.
+        self.changes = bool(self.items) if changes is None else changes
+
+
+class WriteOnly(object):
+    """An option the API accepts but never returns, such as a tunnel secret.
+
+    It is validated before any request, sent on create (or PATCHed right after a create that
+    cannot take it), sent again when ``rotate_option`` is ``always`` (given, or generated),
+    masked in the diff, and every value given or generated is registered as a secret.
+    """
+
+    def __init__(self, option, validate=None, generate=None, rotate_option=None, on_create=True):
+        self.option = option
+        self.validate = validate
+        self.generate = generate
+        self.rotate_option = rotate_option
+        self.on_create = on_create
+
+    def check(self, params):
+        if self.validate is not None:
+            self.validate(params.get(self.option), self.option)
+
+    def rotates(self, params):
+        return bool(self.rotate_option) and params.get(self.rotate_option) == "always"
+
+
+class Work(object):
+    """What every declaration shares: the client, the task's parameters and the result parts."""
+
+    identity = ()  # (option, check) pairs naming the object: the first given one is used
 
     def __init__(self, client, params, check_mode=False, diff=False):
         self.client = client
         self.params = params
         self.check_mode = check_mode
         self.want_diff = diff
-        self.collection = self.path.format(account_id=params["account_id"])
         self.changed = False
         self.warnings = []
+        self.secrets = set()
         self.before = {}
         self.after = {}
         self.extra = {}
+
+    @classmethod
+    def check(cls, params):
+        """Validate the task's input before any request (raise ModuleError naming the option)."""
+
+    def record(self, before, after):
+        """Add to the diff; dict values (such as ``dns``) are merged key by key."""
+        for side, part in ((self.before, before), (self.after, after)):
+            for key, value in part.items():
+                if isinstance(value, dict) and isinstance(side.get(key), dict):
+                    side[key].update(value)
+                else:
+                    side[key] = value
+
+    def apply_steps(self, steps):
+        """Report each planned step and, unless in check mode, carry it out."""
+        for step in steps:
+            if step.diff:
+                self.record(*step.diff)
+            if step.changes:
+                self.changed = True
+            items = step.items
+            if step.changes and not self.check_mode:
+                done = step.apply()
+                if isinstance(done, list):  # the items as they turned out (real ids)
+                    items = done
+            if step.report:
+                self.extra.setdefault(step.report, []).extend(items)
+
+    def finish(self, **result):
+        out = dict(changed=self.changed)
+        out.update(result)
+        out.update(self.extra)
+        if self.want_diff:
+            out["diff"] = dict(before=self.before, after=self.after)
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
+
+    def failed(self, msg, **extra):
+        """A ModuleError that keeps what the task already did (a partial run's changes)."""
+        extra.setdefault("changed", self.changed)
+        extra.update((key, value) for key, value in self.extra.items() if key not in extra)
+        return ModuleError(msg, **extra)
+
+
+def _path(template, params, **more):
+    values = dict(params)
+    values.update(more)
+    return template.format(**values)
+
+
+class Collection(Work):
+    """Lookup, present and absent for one kind of account-scoped API object.
+
+    A declaration sets the collection ``path``, the ``key`` options that find an object when
+    no ``id`` is given, the ``fields`` users see, ``create_only`` and ``updatable`` options,
+    ``write_only`` options, and optionally ``steps`` for side effects.
+    """
+
+    noun = "object"          # how messages name it: "tunnel", "WARP connector"
+    path = None              # collection path template, e.g. "/accounts/{account_id}/cfd_tunnel"
+    result_key = None        # key of the object in the module result
+    key = ("name",)          # options that identify an object without id (its natural key)
+    live_filter = {"is_deleted": "false"}
+    fields = ("id", "name")  # returned to the user; nothing else ever is
+    create_only = ()         # options that only creation can set; a mismatch later fails
+    updatable = ()           # options PATCHed when they differ
+    write_only = ()          # WriteOnly options
+    present_only = ()        # options ignored with state=absent (checked only with present)
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        super(Collection, self).__init__(client, params, check_mode, diff)
+        self.collection = _path(self.path, params)
+        self.state = params.get("state") or "present"
+
+    # ---- input -------------------------------------------------------------------------
+    @classmethod
+    def check(cls, params):
+        check_uuid(params.get("id"), "id")
+        for option in cls.key:
+            if isinstance(params.get(option), str):
+                check_name(params[option], option)
+        if not params.get("id") and any(params.get(option) is None for option in cls.key):
+            missing = " and ".join(option for option in cls.key if params.get(option) is None)
+            raise ModuleError("Give id or %s to name the %s (%s is not set)." % (" and ".join(cls.key), cls.noun, missing))
+        for write_only in cls.write_only:
+            write_only.check(params)
 
     # ---- declaration hooks -------------------------------------------------------------
     def title(self):
@@ -59,15 +184,27 @@ class Resource(object):
         """The object's value for an option (override to read renamed or legacy fields)."""
         return obj.get(option)
 
+    def wanted_value(self, option):
+        """The task's value for an option, in the form the API stores (override to normalise)."""
+        return self.params.get(option)
+
     def view(self, obj):
         """The secret-free part of an API object that users see."""
         return dict((field, self.current_value(obj, field)) for field in self.fields)
 
+    def describe(self):
+        """How messages name the object the task means."""
+        if self.params.get("id"):
+            return "id %s" % self.params["id"]
+        return ", ".join("%s %r" % (option, self.wanted_value(option)) for option in self.key)
+
     def create_body(self):
-        options = ("name",) + tuple(self.create_only) + tuple(self.updatable)
-        body = dict((opt, self.params[opt]) for opt in options if self.params.get(opt) is not None)
-        if self.secret and self.secret_on_create and self.params.get(self.secret):
-            body[self.secret] = self.params[self.secret]
+        options = tuple(self.key) + tuple(self.create_only) + tuple(self.updatable)
+        body = dict((opt, self.wanted_value(opt)) for opt in options if self.wanted_value(opt) is not None)
+        for write_only in self.write_only:
+            value = self.write_only_value(write_only, creating=True)
+            if value is not None and write_only.on_create:
+                body[write_only.option] = value
         return body
 
     def predict_created(self, body):
@@ -75,6 +212,12 @@ class Resource(object):
         obj = dict((field, None) for field in self.fields)
         obj.update((k, v) for k, v in body.items() if k in self.fields)
         return obj
+
+    def steps(self, current):
+        """Side effects of this task on ``current`` (the object before the main write), planned
+        before anything is written: a list of Steps, applied after a create/update, or before
+        a delete."""
+        return []
 
     # ---- lookup ------------------------------------------------------------------------
     def item_path(self, obj_id, *more):
@@ -88,20 +231,48 @@ class Resource(object):
                 return None
             raise
 
-    def find_by_name(self, name):
-        """The one live object with exactly this name, or None; several is an error."""
-        query = dict(self.live_filter, name=name)
-        matches = [obj for obj in self.client.paginate(self.collection, query)
-                   if obj.get("name") == name and not obj.get("deleted_at")]
+    def lookup_query(self):
+        """The list query that finds candidates for the natural key."""
+        query = dict(self.live_filter)
+        query.update((option, self.wanted_value(option)) for option in self.key)
+        return query
+
+    def matches(self, obj):
+        """Whether a listed object has the task's natural key (the API filter may be looser)."""
+        return all(self.current_value(obj, option) == self.wanted_value(option) for option in self.key)
+
+    def find_by_key(self):
+        """The one live object with the task's natural key, or None; several is an error."""
+        matches = [obj for obj in self.client.paginate(self.collection, self.lookup_query())
+                   if self.matches(obj) and not obj.get("deleted_at")]
         if len(matches) > 1:
-            raise ModuleError("%d live %ss are named %r (ids: %s); pass id to choose one."
-                              % (len(matches), self.noun, name, ", ".join(o.get("id", "?") for o in matches)))
+            raise ModuleError("%d live %ss have %s (ids: %s); pass id to choose one."
+                              % (len(matches), self.noun, self.describe(), ", ".join(o.get("id", "?") for o in matches)))
         return matches[0] if matches else None
 
     def find(self):
         if self.params.get("id"):
             return self.get_by_id(self.params["id"])
-        return self.find_by_name(self.params["name"])
+        return self.find_by_key()
+
+    def require(self):
+        """The live object the task names, or a clear error naming what was looked for.
+
+        In check mode, an object named by its key that does not exist yet is taken as one an
+        earlier task of the play would create: a placeholder comes back (``id`` None) and the
+        result says so, so a whole first-run play can be checked.
+        """
+        obj = self.find()
+        if obj is None and self.check_mode and not self.params.get("id"):
+            self.warnings.append("Check mode: no live %s with %s exists yet; assumed an earlier task creates it."
+                                 % (self.noun, self.describe()))
+            self.extra["assumed_created"] = True
+            return self.predict_created(self.create_body())
+        if obj is None:
+            raise ModuleError("No live %s with %s in account %s." % (self.noun, self.describe(), self.params["account_id"]))
+        if obj.get("deleted_at"):
+            raise ModuleError("%s with %s was deleted at %s." % (self.title(), self.describe(), obj["deleted_at"]))
+        return obj
 
     # ---- present -----------------------------------------------------------------------
     def present(self):
@@ -109,36 +280,52 @@ class Resource(object):
         current = self.find()
         if current is None:
             if self.params.get("id"):
-                raise ModuleError("No %s with id %s exists in account %s; to create one, give name without id."
-                                  % (self.noun, self.params["id"], self.params["account_id"]))
-            current, created = self.create()
-            if created:
-                return current
-        elif current.get("deleted_at"):
-            raise ModuleError("%s %s (%r) was deleted at %s and cannot be changed or restored; create a new one by name."
+                raise ModuleError("No %s with id %s exists in account %s; to create one, give %s without id."
+                                  % (self.noun, self.params["id"], self.params["account_id"], " and ".join(self.key)))
+            return self.create()
+        if current.get("deleted_at"):
+            raise ModuleError("%s %s (%r) was deleted at %s and cannot be changed or restored; create a new one."
                               % (self.title(), current.get("id"), current.get("name"), current.get("deleted_at")))
-        return self.update(current)
+        steps = self.steps(current)
+        obj = self.update(current)
+        self.apply_steps(steps)
+        return obj
 
     def check_create_only(self, current):
         for option in self.create_only:
-            wanted = self.params.get(option)
+            wanted = self.wanted_value(option)
             have = self.current_value(current, option)
             if wanted is not None and have is not None and wanted != have:
                 raise ModuleError(
                     "%s %r has %s=%s but the task asks for %s=%s; %s can only be set when the %s is created. "
                     "Delete and recreate the %s to change it (this module never replaces it silently)."
-                    % (self.title(), current.get("name"), option, have, option, wanted, option,
+                    % (self.title(), current.get("name", current.get("id")), option, have, option, wanted, option,
                        self.noun, self.noun))
+
+    def write_only_value(self, write_only, creating):
+        """The value a write-only option sends now (None: not sent), registered as a secret."""
+        value = self.params.get(write_only.option)
+        if not creating and not write_only.rotates(self.params):
+            return None
+        if value is None and not creating and write_only.generate is not None:
+            value = write_only.generate()
+        if value is not None:
+            self.secrets.add(value)
+        return value
 
     def changes(self, current):
         """The PATCH body that brings ``current`` to the declared state (empty when it matches)."""
         body = {}
         for option in self.updatable:
-            wanted = self.params.get(option)
+            wanted = self.wanted_value(option)
             if wanted is not None and wanted != self.current_value(current, option):
                 body[option] = wanted
-        if self.secret and self.params.get("update_secret") == "always":
-            body[self.secret] = self.params.get(self.secret) or new_tunnel_secret()
+        for write_only in self.write_only:
+            value = self.write_only_value(write_only, creating=False)
+            if value is not None:
+                body[write_only.option] = value
+                self.record({write_only.option: HIDDEN}, {write_only.option: ROTATED})
+                self.extra["secret_rotated"] = True
         return body
 
     def update(self, current):
@@ -148,120 +335,89 @@ class Resource(object):
         after = dict(before)
         after.update((k, v) for k, v in body.items() if k in self.fields)
         self.record(before, after)
-        if self.secret in body:
-            self.before[self.secret] = HIDDEN
-            self.after[self.secret] = ROTATED
-            self.extra["secret_rotated"] = True
         if not body:
             return current
         self.changed = True
         if self.check_mode:
             predicted = dict(current)
-            predicted.update((k, v) for k, v in body.items() if k != self.secret)
+            predicted.update((k, v) for k, v in body.items() if k in self.fields)
             return predicted
-        return self.client.patch(self.item_path(current["id"]), body)
+        return self.client.patch(self.item_path(current["id"]), body) or current
 
     def create(self):
-        """Create the object safely; returns (object, created_by_us)."""
+        """Create the object safely (a POST is never sent twice blindly)."""
         body = self.create_body()
+        steps = self.steps(None)
+        hidden = [w.option for w in self.write_only if self.params.get(w.option) is not None]
         if self.check_mode:
-            predicted = self.predict_created(body)
+            obj = self.predict_created(body)
             self.changed = True
-            self.record({}, self.view(predicted))
-            return predicted, True
-        obj, created = self.safe_create(body)
-        if created:
+        else:
+            obj, outcome = self.client.create_once(self.collection, body, self.find_by_key)
+            if outcome == "adopted":
+                self.warnings.append("A live %s with %s already existed when this task tried to create it "
+                                     "(created concurrently?); adopted %s." % (self.noun, self.describe(), obj.get("id")))
+                self.record(self.view(obj), self.view(obj))
+                obj = self.update(obj)
+                self.apply_steps(steps)
+                return obj
+            if outcome == "recovered":
+                self.warnings.append("The create response for %s %s was lost; found it and used it."
+                                     % (self.noun, self.describe()))
             self.changed = True
-            if self.secret and not self.secret_on_create and self.params.get(self.secret):
-                obj = self.set_secret_after_create(obj)
-            self.record({}, self.view(obj))
-        return obj, created
+            obj = self.after_create(obj)
+        self.record({}, self.view(obj))
+        self.record({}, dict((option, SET) for option in hidden))
+        self.apply_steps(steps)
+        return obj
 
-    def set_secret_after_create(self, obj):
-        """PATCH the secret onto an object whose create call cannot take it (never in check mode).
+    def after_create(self, obj):
+        """PATCH the write-only options a create call cannot take (never in check mode).
 
-        If this fails, the object exists without the wanted secret and a rerun with
-        ``update_secret: on_create`` would not notice: the error says so and how to recover.
+        If this fails, the object exists without the wanted value and a rerun would not notice:
+        the error says so and how to recover.
         """
+        body = dict((w.option, self.params[w.option]) for w in self.write_only
+                    if not w.on_create and self.params.get(w.option) is not None)
+        if not body:
+            return obj
         try:
-            return self.client.patch(self.item_path(obj["id"]), {self.secret: self.params[self.secret]}) or obj
+            return self.client.patch(self.item_path(obj["id"]), body) or obj
         except CloudflareError as exc:
-            extra = {"changed": True, "failure": exc.to_dict()}
-            extra[self.result_key] = self.view(obj)
-            raise ModuleError("%s %r was created (id %s) but setting its %s failed: %s. It runs with a secret Cloudflare "
-                              "generated; rerun with update_secret: always to set yours."
-                              % (self.title(), obj.get("name"), obj.get("id"), self.secret, exc), **extra)
-
-    def safe_create(self, body):
-        """POST, never twice blindly: after a conflict or a lost response, look the name up first.
-
-        A conflict (HTTP 409) means the name is taken by a live object: adopt it (unchanged).
-        A lost response or a gateway error may hide a successful create: if the name now exists,
-        that is ours; otherwise try again.
-        """
-        attempts = self.client.retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                return self.client.post(self.collection, body), True
-            except CloudflareError as exc:
-                conflict = exc.status == 409
-                ambiguous = (isinstance(exc, CloudflareTransportError) and exc.sent) or exc.status in RETRYABLE_STATUS
-                if not (conflict or ambiguous):
-                    raise
-                existing = self.find_by_name(body["name"])
-                if existing is not None:
-                    if conflict:
-                        self.warnings.append("A live %s named %r already existed when this task tried to create it "
-                                             "(created concurrently?); adopted %s." % (self.noun, body["name"], existing.get("id")))
-                        return existing, False
-                    self.warnings.append("The create response for %s %r was lost (%s); found it by name and used it."
-                                         % (self.noun, body["name"], exc.reason or exc.status))
-                    return existing, True
-                if conflict or attempt == attempts:
-                    raise
-                self.client.sleep(self.client.backoff(attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
+            extra = {"failure": exc.to_dict(), self.result_key: self.view(obj)}
+            raise self.failed("%s %r was created (id %s) but setting its %s failed: %s. It runs with a value Cloudflare "
+                              "generated; rerun with %s: always to set yours."
+                              % (self.title(), obj.get("name"), obj.get("id"), ", ".join(sorted(body)), exc,
+                                 " / ".join(sorted(set(w.rotate_option for w in self.write_only if w.rotate_option)))),
+                              **extra)
 
     # ---- absent ------------------------------------------------------------------------
     def absent(self):
         """Make sure the object is gone; returns the deleted object, or None when there was none."""
         current = self.find()
         if current is None or current.get("deleted_at"):
+            self.apply_steps(self.steps(current))
             return current
+        steps = self.steps(current)
         self.changed = True
         self.record(self.view(current), {})
+        self.apply_steps(steps)
         if self.check_mode:
             return current
-        self.before_delete(current)
         try:
             return self.client.delete(self.item_path(current["id"])) or current
         except CloudflareError as exc:
+            if not_found(exc):  # gone in the meantime (deleted with its parent, or by someone else)
+                return current
             raise self.explain_delete_failure(exc, current)
-
-    def before_delete(self, current):
-        """Hook: work that must happen before the DELETE (not called in check mode)."""
 
     def explain_delete_failure(self, exc, current):
         return exc
 
     # ---- result ------------------------------------------------------------------------
-    def record(self, before, after):
-        self.before.update(before)
-        self.after.update(after)
-
-    def result(self, obj):
-        result = dict(changed=self.changed)
-        result[self.result_key] = self.view(obj) if obj else {}
-        result.update(self.extra)
-        if self.want_diff:
-            result["diff"] = dict(before=self.before, after=self.after)
-        if self.warnings:
-            result["warnings"] = list(self.warnings)
-        return result
-
     def run(self):
-        obj = self.present() if self.params.get("state", "present") == "present" else self.absent()
-        return self.result(obj)
+        obj = self.present() if self.state == "present" else self.absent()
+        return self.finish(**{self.result_key: self.view(obj) if obj else {}})
 
 
 def wait_until(client, fetch, done, timeout, interval):
@@ -279,3 +435,167 @@ def wait_until(client, fetch, done, timeout, interval):
         client.sleep(interval)
         value = fetch()
     return value, done(value)
+
+
+class Listing(Work):
+    """A read-only list: the task's filter options become the query; the layer pages, views and
+    enriches the items and, with ``wait_option`` set, waits until ``reached(items)``."""
+
+    path = None              # list path template
+    result_key = None        # key of the list in the result
+    filters = ()             # (option, query key) pairs sent when the option is set
+    wait_option = None       # dict option that asks to wait (timeout, interval and conditions)
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        super(Listing, self).__init__(client, params, check_mode, diff=False)
+
+    def list_path(self):
+        return _path(self.path, self.params)
+
+    def query(self):
+        query = {}
+        for option, query_key in self.filters:
+            value = self.params.get(option)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, (list, tuple)):
+                value = ",".join(value)
+            query[query_key] = value
+        return query
+
+    def view(self, obj):
+        return obj
+
+    def enrich(self, items):
+        """Hook: add what the list endpoint does not return (one request per item, say)."""
+        return items
+
+    def fetch(self):
+        items = [self.view(obj) for obj in self.client.paginate(self.list_path(), self.query())]
+        return self.enrich(items)
+
+    def reached(self, items):
+        return True
+
+    def describe_wait(self, items):
+        return "for the wanted state."
+
+    def present(self, items):
+        """Hook: the result keys (the list, and anything derived from it)."""
+        return {self.result_key: items}
+
+    def run(self):
+        wait = self.params.get(self.wait_option) if self.wait_option else None
+        if not wait:
+            return self.finish(**self.present(self.fetch()))
+        started = time.monotonic()
+        items, reached = wait_until(self.client, self.fetch, self.reached, wait["timeout"], wait["interval"])
+        waited = round(time.monotonic() - started, 3)
+        if not reached:
+            raise ModuleError("Timed out after %ss waiting %s" % (wait["timeout"], self.describe_wait(items)),
+                              **self.present(items))
+        return self.finish(waited=waited, **self.present(items))
+
+
+class Document(Work):
+    """One document below a parent object (a tunnel's configuration), read and replaced whole.
+
+    A declaration names the ``parent`` Collection, the document's ``subpath``, and pure hooks:
+    ``wanted(stored)``, ``same(stored, wanted)``, ``body(wanted)``, ``view(doc)`` and
+    ``steps(parent, stored, wanted)`` for side effects before and after the write.
+    """
+
+    noun = "document"
+    parent = None            # Collection class of the object the document belongs to
+    subpath = None           # path below the parent object, e.g. "configurations"
+    absent_parent_ok = True  # state=absent on a parent that does not exist: nothing to do
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        super(Document, self).__init__(client, params, check_mode, diff)
+        self.owner = self.parent(client, params, check_mode, diff)
+        self.state = params.get("state") or "present"
+
+    @classmethod
+    def check(cls, params):
+        check_uuid(params.get("id"), "id")
+        for option in cls.parent.key:
+            if isinstance(params.get(option), str):
+                check_name(params[option], option)
+        if not params.get("id") and any(params.get(option) is None for option in cls.parent.key):
+            raise ModuleError("Give id or %s to name the %s." % (" and ".join(cls.parent.key), cls.parent.noun))
+
+    def read(self, owner):
+        """(stored document, version); an object without id (assumed in check mode) has none."""
+        if owner.get("id") is None:
+            return self.unwrap({})
+        result = self.client.get(self.owner.item_path(owner["id"], self.subpath)) or {}
+        return self.unwrap(result)
+
+    def unwrap(self, result):
+        return result, None
+
+    def accept_parent(self, owner):
+        """Hook: refuse a parent the document cannot live on (raise ModuleError)."""
+
+    def wanted(self, stored):
+        raise NotImplementedError
+
+    def same(self, stored, wanted):
+        return stored == wanted
+
+    def body(self, wanted):
+        return wanted
+
+    def view(self, doc):
+        return doc
+
+    def steps(self, owner, stored, wanted):
+        """(steps before the write, steps after it)."""
+        return [], []
+
+    def describe_result(self, owner, stored, wanted, written, version):
+        return dict(document=written, version=version)
+
+    def find_owner(self):
+        if self.state == "absent" and self.absent_parent_ok:
+            owner = self.owner.find()
+            if owner is None or owner.get("deleted_at"):
+                return None
+            return owner
+        owner = self.owner.require()
+        self.warnings.extend(self.owner.warnings)
+        self.extra.update(self.owner.extra)
+        return owner
+
+    def run(self):
+        owner = self.find_owner()
+        if owner is None:
+            return self.finish(**self.describe_result(None, None, None, None, None))
+        self.accept_parent(owner)
+        stored, version = self.read(owner)
+        wanted = self.wanted(stored)
+        write = not self.same(stored, wanted)
+        before_steps, after_steps = self.steps(owner, stored, wanted)
+        self.record(self.view(stored), self.view(wanted))
+        self.apply_steps(before_steps)
+        written = stored
+        if write:
+            self.changed = True
+            written = wanted
+            if not self.check_mode:
+                written, version = self.write(owner, wanted, version)
+        self.apply_steps(after_steps)
+        return self.finish(**self.describe_result(owner, stored, wanted, written, version))
+
+    def write(self, owner, wanted, version):
+        result = self.unwrap(self.client.put(self.owner.item_path(owner["id"], self.subpath), self.body(wanted)) or {})
+        doc, new_version = result
+        # One version per PUT; a bigger jump is someone else's write, unless we sent ours twice.
+        expected = 2 if self.client.repeated else 1
+        if version is not None and new_version is not None and new_version > version + expected:
+            self.warnings.append("The %s of %s %s changed while this task ran (version %s -> %s); a concurrent change "
+                                 "may have been overwritten: rerun the other task."
+                                 % (self.noun, self.owner.noun, owner.get("name") or owner.get("id"), version, new_version))
+        return doc, new_version

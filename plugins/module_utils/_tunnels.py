@@ -1,16 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tunnel resources: cloudflared tunnels and WARP connectors, declared once for every module."""
+"""Tunnel declarations: cloudflared tunnels, WARP connectors, their listings and tokens."""
 
 from __future__ import annotations
 
-from ._common import ModuleError, check_not_empty, check_timestamp, check_tunnel_secret, check_uuid
+import base64
+import binascii
+import json
+
+from ._api import CloudflareError
+from ._common import ModuleError, check_name, check_timestamp, check_tunnel_secret, check_uuid, new_tunnel_secret
 from ._dns import TunnelDns
-from ._resource import Resource
+from ._resource import Collection, Listing, Step, Work, WriteOnly
 
 TUNNEL_FIELDS = ("id", "name", "account_tag", "config_src", "status", "created_at", "deleted_at",
                  "conns_active_at", "conns_inactive_at", "tun_type", "metadata")
+# Same fields as a cloudflared tunnel minus config_src, plus ha (when the API returns it).
+WARP_FIELDS = tuple(field for field in TUNNEL_FIELDS if field != "config_src") + ("ha",)
+TUNNEL_SECRET = WriteOnly("tunnel_secret", validate=check_tunnel_secret, generate=new_tunnel_secret,
+                          rotate_option="update_secret")
 
 
 def config_src_of(tunnel):
@@ -22,12 +31,12 @@ def config_src_of(tunnel):
     return None
 
 
-class TunnelResource(Resource):
+class TunnelResource(Collection):
     """What cloudflared tunnels and WARP connectors share: renamed by id, a rotatable secret."""
 
     tun_type = None
     updatable = ("name",)
-    secret = "tunnel_secret"
+    write_only = (TUNNEL_SECRET,)
 
     def predict_created(self, body):
         tunnel = super(TunnelResource, self).predict_created(body)
@@ -43,6 +52,13 @@ class CfdTunnel(TunnelResource):
     fields = TUNNEL_FIELDS
     create_only = ("config_src",)
 
+    @classmethod
+    def check(cls, params):
+        super(CfdTunnel, cls).check(params)
+        check_uuid(params.get("connector_id"), "connector_id")
+        if params.get("connector_id") and not params.get("cleanup_connections"):
+            raise ModuleError("connector_id only makes sense with cleanup_connections: true.")
+
     def current_value(self, obj, option):
         if option == "config_src":
             return config_src_of(obj)
@@ -53,53 +69,26 @@ class CfdTunnel(TunnelResource):
         tunnel["config_src"] = body.get("config_src", "local")
         return tunnel
 
-    # ---- connections -------------------------------------------------------------------
-    def connections_path(self, tunnel_id):
-        return self.item_path(tunnel_id, "connections")
+    def steps(self, current):
+        """DNS records (with delete_dns_records) and connections (with cleanup_connections)."""
+        steps = []
+        if self.state == "absent" and self.params.get("delete_dns_records") and current is not None:
+            steps.append(TunnelDns(self.client, self.params["account_id"], current["id"]).removal())
+        if self.params.get("cleanup_connections") and current is not None and not current.get("deleted_at"):
+            steps.append(self.connections_cleanup(current))
+        return steps
 
-    def connection_scope(self):
+    def connections_cleanup(self, tunnel):
+        """Remove connections; a tunnel that never had or has lost them needs no request at all."""
+        path = self.item_path(tunnel["id"], "connections")
         connector_id = self.params.get("connector_id")
-        return {"client_id": connector_id} if connector_id else None
-
-    def present(self):
-        tunnel = super(CfdTunnel, self).present()
-        if self.params.get("cleanup_connections") and tunnel.get("id"):
-            self.cleanup_connections(tunnel["id"])
-        return tunnel
-
-    def cleanup_connections(self, tunnel_id):
-        """Remove connections, as a change only when there are some (reruns send no write)."""
-        connector_id = self.params.get("connector_id")
-        connectors = self.client.get(self.connections_path(tunnel_id)) or []
+        # conns_active_at is null while a tunnel has no connection (API reference, tunnel object).
+        connectors = (self.client.get(path) or []) if tunnel.get("conns_active_at") else []
         have = [c.get("id") for c in connectors]
         removed = [cid for cid in have if connector_id in (None, cid)]
-        self.extra["connections_removed"] = removed
-        if not removed:
-            return
-        self.changed = True
-        self.record({"connectors": have}, {"connectors": [cid for cid in have if cid not in removed]})
-        if not self.check_mode:
-            self.client.delete(self.connections_path(tunnel_id), params=self.connection_scope())
-
-    def absent(self):
-        tunnel = super(CfdTunnel, self).absent()
-        if self.check_mode and self.changed and self.params.get("delete_dns_records"):
-            self.remove_dns_records(tunnel)  # lists what would go; TunnelDns writes nothing in check mode
-        return tunnel
-
-    def remove_dns_records(self, tunnel):
-        """Remove the CNAMEs that point at the tunnel, in every zone of the account."""
-        dns = TunnelDns(self.client, self.params["account_id"], tunnel["id"], self.check_mode)
-        removed = dns.remove_tunnel_records()
-        self.extra["dns_records_removed"] = removed
-        if removed:
-            self.record({"dns_records": sorted(TunnelDns.line(r) for r in removed)}, {"dns_records": []})
-
-    def before_delete(self, current):
-        if self.params.get("delete_dns_records"):
-            self.remove_dns_records(current)
-        if self.params.get("cleanup_connections"):
-            self.client.delete(self.connections_path(current["id"]), params=self.connection_scope())
+        scope = {"client_id": connector_id} if connector_id else None
+        return Step("connections_removed", removed, lambda: self.client.delete(path, params=scope),
+                    diff=({"connectors": have}, {"connectors": [c for c in have if c not in removed]}) if removed else None)
 
     def explain_delete_failure(self, exc, current):
         text = " ".join(e["message"] for e in exc.errors).lower()
@@ -114,10 +103,6 @@ class CfdTunnel(TunnelResource):
         return exc
 
 
-# Same fields as a cloudflared tunnel minus config_src, plus ha (when the API returns it).
-WARP_FIELDS = tuple(field for field in TUNNEL_FIELDS if field != "config_src") + ("ha",)
-
-
 class WarpConnector(TunnelResource):
     """A WARP connector tunnel: created from a name (and ``ha``) only; the secret is PATCHed after."""
 
@@ -127,7 +112,8 @@ class WarpConnector(TunnelResource):
     tun_type = "warp_connector"
     fields = WARP_FIELDS
     create_only = ("ha",)
-    secret_on_create = False
+    write_only = (WriteOnly("tunnel_secret", validate=check_tunnel_secret, generate=new_tunnel_secret,
+                            rotate_option="update_secret", on_create=False),)
 
     def predict_created(self, body):
         connector = super(WarpConnector, self).predict_created(body)
@@ -139,22 +125,6 @@ class WarpConnector(TunnelResource):
             return exc.with_hint("The WARP connector still has connections and the API offers no cleanup for them: "
                                  "stop WARP on its connector hosts, then delete it")
         return exc
-
-
-def warp_view(connector):
-    return dict((field, connector.get(field)) for field in WARP_FIELDS)
-
-
-def require(resource):
-    """The live object a task names, or a clear error naming what was looked for."""
-    obj = resource.find()
-    params = resource.params
-    what = "id %s" % params["id"] if params.get("id") else "name %r" % params.get("name")
-    if obj is None:
-        raise ModuleError("No live %s with %s in account %s." % (resource.noun, what, params["account_id"]))
-    if obj.get("deleted_at"):
-        raise ModuleError("%s with %s was deleted at %s." % (resource.title(), what, obj["deleted_at"]))
-    return obj
 
 
 # ---- managing ----------------------------------------------------------------------------
@@ -171,20 +141,16 @@ def tunnel_spec(**more):
     return spec
 
 
-def check_tunnel_params(params):
-    check_uuid(params["id"], "id")
-    check_not_empty(params["name"], "name")
-    check_tunnel_secret(params["tunnel_secret"])
-
-
 # ---- reading ---------------------------------------------------------------------------
-LIST_FILTERS = ("name", "include_prefix", "exclude_prefix", "status", "existed_at", "was_active_at", "was_inactive_at")
 TUNNEL_TYPES = ("cfd_tunnel", "warp_connector", "ip_sec", "gre", "cni", "warp", "magic")
+LIST_FILTERS = (("id", "uuid"), ("name", "name"), ("include_prefix", "include_prefix"),
+                ("exclude_prefix", "exclude_prefix"), ("status", "status"), ("is_deleted", "is_deleted"),
+                ("existed_at", "existed_at"), ("was_active_at", "was_active_at"), ("was_inactive_at", "was_inactive_at"))
 
 
-def list_filter_spec():
+def list_filter_spec(**more):
     """The list endpoints' filters as module options (documented in the tunnel_filters fragment)."""
-    return dict(
+    spec = dict(
         id=dict(type="str"),
         name=dict(type="str"),
         include_prefix=dict(type="str"),
@@ -196,38 +162,223 @@ def list_filter_spec():
         was_inactive_at=dict(type="str"),
         include_connections=dict(type="bool", default=False),
     )
-
-
-def check_list_filters(params):
-    check_uuid(params["id"], "id")
-    check_not_empty(params["name"], "name")
-    for option in ("existed_at", "was_active_at", "was_inactive_at"):
-        check_timestamp(params[option], option)
-
-
-def add_connectors(client, collection, tunnels):
-    """Give each listed tunnel its ``connectors`` (one request per tunnel; the endpoint has no paging)."""
-    for tunnel in tunnels:
-        tunnel["connectors"] = client.get("%s/%s/connections" % (collection, tunnel["id"])) or []
-    return tunnels
-
-
-def list_query(params):
-    """The list endpoint's query string for the filter options a task gave."""
-    query = dict((key, params[key]) for key in LIST_FILTERS if params.get(key) is not None)
-    if params.get("id"):
-        query["uuid"] = params["id"]
-    if params.get("is_deleted") is not None:
-        query["is_deleted"] = "true" if params["is_deleted"] else "false"
-    return query
-
-
-def tunnel_view(tunnel):
-    view = dict((field, tunnel.get(field)) for field in TUNNEL_FIELDS)
-    view["config_src"] = config_src_of(tunnel)
-    return view
+    spec.update(more)
+    return spec
 
 
 def active_connectors(connectors):
     """Connectors that have at least one connection serving (not pending reconnect)."""
     return [c for c in connectors if any(not conn.get("is_pending_reconnect") for conn in c.get("conns") or [])]
+
+
+class TunnelListing(Listing):
+    """Tunnels of one type, filtered as the list endpoint allows, optionally with connectors."""
+
+    owner = CfdTunnel
+    path = CfdTunnel.path
+    result_key = "tunnels"
+    filters = LIST_FILTERS
+    fields = TUNNEL_FIELDS
+
+    @classmethod
+    def check(cls, params):
+        check_uuid(params.get("id"), "id")
+        check_name(params.get("name"), "name")
+        for option in ("include_prefix", "exclude_prefix"):
+            if params.get(option) is not None and not params[option].strip():
+                raise ModuleError("%s must not be empty (omit it to list every tunnel)." % option)
+        for option in ("existed_at", "was_active_at", "was_inactive_at"):
+            check_timestamp(params.get(option), option)
+
+    def view(self, obj):
+        view = dict((field, obj.get(field)) for field in self.fields)
+        if "config_src" in self.fields:
+            view["config_src"] = config_src_of(obj)
+        return view
+
+    def wants_connectors(self):
+        return self.params.get("include_connections")
+
+    def item_path(self, tunnel_id, *more):
+        return "/".join((self.owner.path.format(account_id=self.params["account_id"]), tunnel_id) + more)
+
+    def enrich(self, tunnels):
+        """Each tunnel's ``connectors`` (one request per tunnel; the endpoint has no paging)."""
+        if self.wants_connectors():
+            for tunnel in tunnels:
+                tunnel["connectors"] = self.client.get(self.item_path(tunnel["id"], "connections")) or []
+        return tunnels
+
+
+class WarpConnectorListing(TunnelListing):
+    owner = WarpConnector
+    path = WarpConnector.path
+    result_key = "warp_connectors"
+    fields = WARP_FIELDS
+
+
+class TunnelInfo(TunnelListing):
+    """cfd_tunnel_info: tunnels of one type or of several, connectors, one connector, waiting."""
+
+    wait_option = "wait_for"
+
+    @classmethod
+    def check(cls, params):
+        super(TunnelInfo, cls).check(params)
+        check_uuid(params.get("connector_id"), "connector_id")
+        single = params.get("id") or params.get("name")
+        if params.get("connector_id") and not single:
+            raise ModuleError("connector_id needs id or name to pick the tunnel.")
+        wait = params.get("wait_for")
+        if wait:
+            if not single:
+                raise ModuleError("wait_for needs id or name to pick the tunnel to wait for.")
+            if not (wait["status"] or wait["connectors"] is not None or wait["connector_id"]):
+                raise ModuleError("wait_for needs at least one of status, connectors or connector_id.")
+            check_uuid(wait["connector_id"], "wait_for.connector_id")
+            if wait["timeout"] < 0 or wait["interval"] <= 0 or (wait["connectors"] or 0) < 0:
+                raise ModuleError("wait_for.timeout and wait_for.connectors must not be negative, "
+                                  "wait_for.interval must be positive.")
+
+    def list_path(self):
+        if self.params.get("tunnel_types"):
+            return "/accounts/%s/tunnels" % self.params["account_id"]
+        return super(TunnelInfo, self).list_path()
+
+    def query(self):
+        query = super(TunnelInfo, self).query()
+        if self.params.get("tunnel_types"):
+            query["tun_types"] = ",".join(self.params["tunnel_types"])
+        return query
+
+    def counts_connectors(self):
+        wait = self.params.get("wait_for")
+        return bool(wait and (wait["connectors"] is not None or wait["connector_id"]))
+
+    def wants_connectors(self):
+        return self.params.get("include_connections") or self.counts_connectors()
+
+    def reached(self, tunnels):
+        if len(tunnels) != 1:
+            return False
+        wait = self.params["wait_for"]
+        tunnel = tunnels[0]
+        serving = active_connectors(tunnel.get("connectors") or [])
+        if wait["status"] and tunnel.get("status") not in wait["status"]:
+            return False
+        if wait["connectors"] is not None and len(serving) < wait["connectors"]:
+            return False
+        if wait["connector_id"] and wait["connector_id"] not in [c.get("id") for c in serving]:
+            return False
+        return True
+
+    def describe_wait(self, tunnels):
+        wait = self.params["wait_for"]
+        wanted = []
+        if wait["status"]:
+            wanted.append("status in %s" % ", ".join(wait["status"]))
+        if wait["connectors"] is not None:
+            wanted.append("at least %d serving connectors" % wait["connectors"])
+        if wait["connector_id"]:
+            wanted.append("connector %s serving" % wait["connector_id"])
+        if not tunnels:
+            seen = "no live tunnel matched"
+        elif len(tunnels) > 1:
+            seen = "%d tunnels matched" % len(tunnels)
+        else:
+            tunnel = tunnels[0]
+            seen = "status %s" % tunnel.get("status")
+            if "connectors" in tunnel:
+                serving = active_connectors(tunnel["connectors"])
+                seen += ", %d serving connectors (%s)" % (len(serving), ", ".join(c.get("id", "?") for c in serving) or "none")
+        return "for tunnel %s: wanted %s; last seen %s." % (self.params.get("id") or self.params.get("name"),
+                                                        " and ".join(wanted), seen)
+
+    def present(self, tunnels):
+        if self.counts_connectors() and not self.params.get("include_connections"):
+            tunnels = [dict((k, v) for k, v in t.items() if k != "connectors") for t in tunnels]
+        result = {"tunnels": tunnels}
+        if self.params.get("connector_id"):
+            if len(tunnels) != 1:
+                raise ModuleError("connector_id needs exactly one matching tunnel, found %d." % len(tunnels))
+            result["connector"] = self.client.get(self.item_path(tunnels[0]["id"], "connectors", self.params["connector_id"]))
+        return result
+
+
+# ---- tokens ------------------------------------------------------------------------------
+TOKEN_OWNERS = {"cfd_tunnel": CfdTunnel, "warp_connector": WarpConnector}
+
+
+def _b64decode(text):
+    """Standard base64 (padding optional); URL-safe base64 is accepted too."""
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
+
+
+def token_parts(token, tunnel_id):
+    """The non-secret parts of a tunnel token, after checking its shape. Never echoes the token."""
+    if not isinstance(token, str) or not token:
+        raise ModuleError("The API returned no tunnel token for tunnel %s (the result is %s)."
+                          % (tunnel_id, "empty" if not token else "a %s, not a string" % type(token).__name__))
+    try:
+        doc = json.loads(_b64decode(token.strip()).decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeError):
+        doc = None
+    where = "The tunnel token the API returned for tunnel %s" % tunnel_id
+    if not isinstance(doc, dict):
+        raise ModuleError("%s is not base64 of a JSON object, the shape cloudflared expects (the token is not shown)." % where)
+    missing = [key for key in ("a", "t", "s") if not isinstance(doc.get(key), str) or not doc[key]]
+    if missing:
+        raise ModuleError("%s lacks %s (it must hold a, t and s; the token is not shown)." % (where, ", ".join(missing)))
+    if doc["t"].lower() != tunnel_id.lower():
+        raise ModuleError("%s names tunnel %s in its t part, not %s (the token is not shown)." % (where, doc["t"], tunnel_id))
+    return {"tunnel_id": doc["t"], "account_tag": doc["a"]}
+
+
+class TunnelToken(Work):
+    """The token ``cloudflared tunnel run`` needs, or a management token; read-only."""
+
+    @classmethod
+    def check(cls, params):
+        TOKEN_OWNERS[params["tunnel_type"]].check(params)
+        if params["token_type"] == "management" and params["tunnel_type"] == "warp_connector":
+            raise ModuleError("token_type: management exists only for cloudflared tunnels (tunnel_type: cfd_tunnel); "
+                              "the API has no management token for a WARP connector.")
+        if params["token_type"] == "management" and not params["resources"]:
+            raise ModuleError("resources must name at least one management resource (logs) for token_type: management.")
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        super(TunnelToken, self).__init__(client, params, check_mode, diff=False)
+        self.owner = TOKEN_OWNERS[params["tunnel_type"]](client, params, check_mode)
+
+    def run(self):
+        params = self.params
+        tunnel = {"id": params["id"]} if params["id"] else self.owner.require()
+        self.warnings.extend(self.owner.warnings)
+        result = dict(tunnel_type=params["tunnel_type"], token_type=params["token_type"], **self.owner.extra)
+        if tunnel.get("id") is None:  # check mode, tunnel assumed created by an earlier task
+            return self.finish(token=None, tunnel_id=None, account_tag=params["account_id"], **result)
+        try:
+            token = self.fetch(tunnel["id"])
+        except CloudflareError as exc:
+            if exc.status == 404 and params["id"]:
+                raise ModuleError("No live %s with id %s in account %s (%s)."
+                                  % (self.owner.noun, tunnel["id"], params["account_id"], exc), failure=exc.to_dict())
+            raise
+        if params["token_type"] == "tunnel":
+            result.update(token_parts(token, tunnel["id"]))
+        else:
+            if not isinstance(token, str) or not token:
+                raise ModuleError("The API returned no management token for tunnel %s." % tunnel["id"])
+            result.update(tunnel_id=tunnel["id"], account_tag=tunnel.get("account_tag") or params["account_id"])
+        return self.finish(token=token, **result)
+
+    def fetch(self, tunnel_id):
+        if self.params["token_type"] == "management":
+            # Asking for another management token changes nothing, so a lost response may be retried.
+            return self.client.post(self.owner.item_path(tunnel_id, "management"),
+                                    {"resources": self.params["resources"]}, idempotent=True)
+        return self.client.get(self.owner.item_path(tunnel_id, "token"))

@@ -228,30 +228,23 @@ connections_removed:
   elements: str
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, ModuleError, check_uuid, run_module
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, check_tunnel_params, tunnel_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, tunnel_spec
 
-
-def check_params(params):
-    check_tunnel_params(params)
-    check_uuid(params["connector_id"], "connector_id")
-    if params["delete_dns_records"] and params["state"] != "absent":
-        raise ModuleError("delete_dns_records only applies with state: absent.")
-    if params["connector_id"] and not params["cleanup_connections"]:
-        raise ModuleError("connector_id only makes sense with cleanup_connections: true.")
+TASK = Task(
+    CfdTunnel,
+    tunnel_spec(
+        config_src=dict(type="str", choices=["local", "cloudflare"]),
+        cleanup_connections=dict(type="bool", default=False),
+        connector_id=dict(type="str"),
+        delete_dns_records=dict(type="bool", default=False),
+    ),
+    required_one_of=[["name", "id"]],
+)
 
 
 def main():
-    module = CloudflareModule(
-        argument_spec=tunnel_spec(
-            config_src=dict(type="str", choices=["local", "cloudflare"]),
-            cleanup_connections=dict(type="bool", default=False),
-            connector_id=dict(type="str"),
-            delete_dns_records=dict(type="bool", default=False),
-        ),
-        required_one_of=[["name", "id"]],
-    )
-    run_module(module, lambda client: CfdTunnel(client, module.params, module.check_mode, module._diff).run(), check_params)
+    TASK.main()
 
 
 if __name__ == "__main__":

@@ -300,67 +300,29 @@ dns_records:
       type: bool
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
-    CloudflareModule,
-    ModuleError,
-    check_not_empty,
-    check_uuid,
-    run_module,
-)
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._dns import TunnelDns
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._ingress import (
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._config import TunnelConfig
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._ingress import ingress_rule_option_spec, origin_request_option_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+
+TASK = Task(
     TunnelConfig,
-    check_ingress,
-    check_origin_request,
-    check_service,
-    ingress_rule_option_spec,
-    origin_request_option_spec,
+    dict(
+        name=dict(type="str"),
+        id=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        mode=dict(type="str", default="merge", choices=["merge", "replace"]),
+        ingress=dict(type="list", elements="dict", default=[], options=ingress_rule_option_spec()),
+        origin_request=dict(type="dict", options=origin_request_option_spec()),
+        catch_all_service=dict(type="str"),
+        dns=dict(type="bool", default=False),
+        dns_overwrite=dict(type="bool", default=False),
+    ),
+    required_one_of=[["name", "id"]],
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, config_src_of, require
-
-
-def check_params(params):
-    check_uuid(params["id"], "id")
-    check_not_empty(params["name"], "name")
-    check_ingress(params["ingress"], params["state"], params["mode"])
-    if params["state"] == "absent" and (params["origin_request"] is not None or params["catch_all_service"] is not None):
-        raise ModuleError("origin_request and catch_all_service only apply with state=present.")
-    check_origin_request(params["origin_request"], "origin_request")
-    if params["catch_all_service"] is not None:
-        check_service(params["catch_all_service"], "catch_all_service")
-    if params["dns_overwrite"] and not params["dns"]:
-        raise ModuleError("dns_overwrite only makes sense with dns: true.")
-
-
-def publish(module, client):
-    params = module.params
-    tunnel = require(CfdTunnel(client, params))
-    if config_src_of(tunnel) != "cloudflare":
-        raise ModuleError(
-            "Tunnel %r (%s) is locally configured (config_src=%s): its ingress rules live in the config file of the "
-            "host running cloudflared, not in Cloudflare. Create the tunnel with config_src: cloudflare to manage "
-            "them with this module." % (tunnel.get("name"), tunnel["id"], config_src_of(tunnel)))
-    task = TunnelConfig(client, params, module.check_mode, module._diff,
-                        dns=lambda t: TunnelDns(client, params["account_id"], t["id"], module.check_mode))
-    return task.run(tunnel)
 
 
 def main():
-    module = CloudflareModule(
-        argument_spec=dict(
-            name=dict(type="str"),
-            id=dict(type="str"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            mode=dict(type="str", default="merge", choices=["merge", "replace"]),
-            ingress=dict(type="list", elements="dict", default=[], options=ingress_rule_option_spec()),
-            origin_request=dict(type="dict", options=origin_request_option_spec()),
-            catch_all_service=dict(type="str"),
-            dns=dict(type="bool", default=False),
-            dns_overwrite=dict(type="bool", default=False),
-        ),
-        required_one_of=[["name", "id"]],
-    )
-    run_module(module, lambda client: publish(module, client), check_params)
+    TASK.main()
 
 
 if __name__ == "__main__":

@@ -151,136 +151,25 @@ waited:
   type: float
 """
 
-import time
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES, TunnelInfo, list_filter_spec
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, ModuleError, check_uuid, run_module
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import wait_until
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import (
-    TUNNEL_TYPES,
-    CfdTunnel,
-    active_connectors,
-    add_connectors,
-    check_list_filters,
-    list_filter_spec,
-    list_query,
-    tunnel_view,
-)
-
-
-def check_params(params):
-    check_list_filters(params)
-    check_uuid(params["connector_id"], "connector_id")
-    single = params["id"] or params["name"]
-    if params["connector_id"] and not single:
-        raise ModuleError("connector_id needs id or name to pick the tunnel.")
-    wait = params["wait_for"]
-    if wait:
-        if not single:
-            raise ModuleError("wait_for needs id or name to pick the tunnel to wait for.")
-        if not (wait["status"] or wait["connectors"] is not None or wait["connector_id"]):
-            raise ModuleError("wait_for needs at least one of status, connectors or connector_id.")
-        check_uuid(wait["connector_id"], "wait_for.connector_id")
-        if wait["timeout"] < 0 or wait["interval"] <= 0 or (wait["connectors"] or 0) < 0:
-            raise ModuleError("wait_for.timeout and wait_for.connectors must not be negative, wait_for.interval must be positive.")
-
-
-class TunnelInfo(object):
-    def __init__(self, client, params):
-        self.client = client
-        self.params = params
-        account = params["account_id"]
-        self.collection = CfdTunnel.path.format(account_id=account)
-        self.query = list_query(params)
-        if params["tunnel_types"]:
-            self.list_path = "/accounts/%s/tunnels" % account
-            self.query["tun_types"] = ",".join(params["tunnel_types"])
-        else:
-            self.list_path = self.collection
-
-    def tunnels(self, with_connectors):
-        tunnels = [tunnel_view(t) for t in self.client.paginate(self.list_path, self.query)]
-        return add_connectors(self.client, self.collection, tunnels) if with_connectors else tunnels
-
-    def run(self):
-        params = self.params
-        wait = params["wait_for"]
-        counts_connectors = bool(wait and (wait["connectors"] is not None or wait["connector_id"]))
-        with_connectors = params["include_connections"] or counts_connectors
-        result = dict(changed=False)
-        if wait:
-            started = time.monotonic()
-            tunnels, reached = wait_until(self.client, lambda: self.tunnels(with_connectors), self.reached,
-                                          wait["timeout"], wait["interval"])
-            result["waited"] = round(time.monotonic() - started, 3)
-            if not reached:
-                raise ModuleError("Timed out after %ss waiting for tunnel %s: %s" % (wait["timeout"], params["id"] or params["name"],
-                                                                                     self.describe(tunnels)), tunnels=tunnels)
-        else:
-            tunnels = self.tunnels(with_connectors)
-        if counts_connectors and not params["include_connections"]:
-            for tunnel in tunnels:
-                tunnel.pop("connectors", None)
-        result["tunnels"] = tunnels
-        if params["connector_id"]:
-            result["connector"] = self.connector(tunnels)
-        return result
-
-    def reached(self, tunnels):
-        if len(tunnels) != 1:
-            return False
-        wait = self.params["wait_for"]
-        tunnel = tunnels[0]
-        serving = active_connectors(tunnel.get("connectors") or [])
-        if wait["status"] and tunnel.get("status") not in wait["status"]:
-            return False
-        if wait["connectors"] is not None and len(serving) < wait["connectors"]:
-            return False
-        if wait["connector_id"] and wait["connector_id"] not in [c.get("id") for c in serving]:
-            return False
-        return True
-
-    def describe(self, tunnels):
-        wait = self.params["wait_for"]
-        wanted = []
-        if wait["status"]:
-            wanted.append("status in %s" % ", ".join(wait["status"]))
-        if wait["connectors"] is not None:
-            wanted.append("at least %d serving connectors" % wait["connectors"])
-        if wait["connector_id"]:
-            wanted.append("connector %s serving" % wait["connector_id"])
-        if not tunnels:
-            seen = "no live tunnel matched"
-        elif len(tunnels) > 1:
-            seen = "%d tunnels matched" % len(tunnels)
-        else:
-            tunnel = tunnels[0]
-            seen = "status %s" % tunnel.get("status")
-            if "connectors" in tunnel:
-                serving = active_connectors(tunnel["connectors"])
-                seen += ", %d serving connectors (%s)" % (len(serving), ", ".join(c.get("id", "?") for c in serving) or "none")
-        return "wanted %s; last seen %s." % (" and ".join(wanted), seen)
-
-    def connector(self, tunnels):
-        if len(tunnels) != 1:
-            raise ModuleError("connector_id needs exactly one matching tunnel, found %d." % len(tunnels))
-        return self.client.get("%s/%s/connectors/%s" % (self.collection, tunnels[0]["id"], self.params["connector_id"]))
+STATUSES = ["inactive", "degraded", "healthy", "down"]
+TASK = Task(TunnelInfo, list_filter_spec(
+    tunnel_types=dict(type="list", elements="str", choices=list(TUNNEL_TYPES)),
+    connector_id=dict(type="str"),
+    wait_for=dict(type="dict", options=dict(
+        status=dict(type="list", elements="str", choices=STATUSES),
+        connectors=dict(type="int"),
+        connector_id=dict(type="str"),
+        timeout=dict(type="int", default=120),
+        interval=dict(type="float", default=2),
+    )),
+))
 
 
 def main():
-    spec = list_filter_spec()
-    spec.update(
-        tunnel_types=dict(type="list", elements="str", choices=list(TUNNEL_TYPES)),
-        connector_id=dict(type="str"),
-        wait_for=dict(type="dict", options=dict(
-            status=dict(type="list", elements="str", choices=["inactive", "degraded", "healthy", "down"]),
-            connectors=dict(type="int"),
-            connector_id=dict(type="str"),
-            timeout=dict(type="int", default=120),
-            interval=dict(type="float", default=2),
-        )),
-    )
-    module = CloudflareModule(argument_spec=spec)
-    run_module(module, lambda client: TunnelInfo(client, module.params).run(), check_params)
+    TASK.main()
 
 
 if __name__ == "__main__":

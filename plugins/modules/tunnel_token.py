@@ -146,124 +146,24 @@ token_type:
   sample: tunnel
 """
 
-import base64
-import binascii
-import json
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TunnelToken
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (
-    CloudflareModule,
-    ModuleError,
-    check_not_empty,
-    check_uuid,
-    run_module,
+TASK = Task(
+    TunnelToken,
+    dict(
+        id=dict(type="str"),
+        name=dict(type="str"),
+        tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
+        token_type=dict(type="str", default="tunnel", choices=["tunnel", "management"], no_log=False),
+        resources=dict(type="list", elements="str", default=["logs"], choices=["logs"]),
+    ),
+    required_one_of=[["name", "id"]],
 )
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, WarpConnector, require
-
-RESOURCES = {"cfd_tunnel": CfdTunnel, "warp_connector": WarpConnector}
-PERMISSION = {
-    "cfd_tunnel": "Cloudflare Tunnel Edit (write) permission",
-    "warp_connector": "Cloudflare Tunnel Edit (write) permission (or Cloudflare One Connector: WARP Write)",
-}
-
-
-def check_params(params):
-    check_uuid(params["id"], "id")
-    check_not_empty(params["name"], "name")
-    if params["token_type"] == "management" and params["tunnel_type"] == "warp_connector":
-        raise ModuleError("token_type: management exists only for cloudflared tunnels (tunnel_type: cfd_tunnel); "
-                          "the API has no management token for a WARP connector.")
-    if params["token_type"] == "management" and not params["resources"]:
-        raise ModuleError("resources must name at least one management resource (logs) for token_type: management.")
-
-
-def _b64decode(text):
-    """Standard base64 (padding optional); URL-safe base64 is accepted too."""
-    padded = text + "=" * (-len(text) % 4)
-    try:
-        return base64.b64decode(padded, validate=True)
-    except (binascii.Error, ValueError):
-        return base64.b64decode(padded, altchars=b"-_", validate=True)
-
-
-def token_parts(token, tunnel_id):
-    """The non-secret parts of a tunnel token, after checking its shape. Never echoes the token."""
-    if not isinstance(token, str) or not token:
-        raise ModuleError("The API returned no tunnel token for tunnel %s (the result is %s)."
-                          % (tunnel_id, "empty" if not token else "a %s, not a string" % type(token).__name__))
-    try:
-        doc = json.loads(_b64decode(token.strip()).decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeError):
-        doc = None
-    where = "The tunnel token the API returned for tunnel %s" % tunnel_id
-    if not isinstance(doc, dict):
-        raise ModuleError("%s is not base64 of a JSON object, the shape cloudflared expects (the token is not shown)." % where)
-    missing = [key for key in ("a", "t", "s") if not isinstance(doc.get(key), str) or not doc[key]]
-    if missing:
-        raise ModuleError("%s lacks %s (it must hold a, t and s; the token is not shown)." % (where, ", ".join(missing)))
-    if doc["t"].lower() != tunnel_id.lower():
-        raise ModuleError("%s names tunnel %s in its t part, not %s (the token is not shown)." % (where, doc["t"], tunnel_id))
-    return {"tunnel_id": doc["t"], "account_tag": doc["a"]}
-
-
-class TunnelToken(object):
-    def __init__(self, client, params):
-        self.client = client
-        self.params = params
-        self.resource = RESOURCES[params["tunnel_type"]](client, params)
-
-    def run(self):
-        params = self.params
-        tunnel = None
-        if params["id"]:
-            tunnel_id = params["id"]
-        else:
-            tunnel = require(self.resource)
-            tunnel_id = tunnel["id"]
-        try:
-            token = self.fetch(tunnel_id)
-        except CloudflareError as exc:
-            raise self.explain(exc, tunnel_id, by_name=tunnel is not None)
-        result = dict(changed=False, token=token, tunnel_type=params["tunnel_type"], token_type=params["token_type"])
-        if params["token_type"] == "tunnel":
-            result.update(token_parts(token, tunnel_id))
-        else:
-            if not isinstance(token, str) or not token:
-                raise ModuleError("The API returned no management token for tunnel %s." % tunnel_id)
-            result.update(tunnel_id=tunnel_id, account_tag=(tunnel or {}).get("account_tag") or params["account_id"])
-        return result
-
-    def fetch(self, tunnel_id):
-        if self.params["token_type"] == "management":
-            # Asking for another management token changes nothing, so a lost response may be retried.
-            return self.client.post(self.resource.item_path(tunnel_id, "management"),
-                                    {"resources": self.params["resources"]}, idempotent=True)
-        return self.client.get(self.resource.item_path(tunnel_id, "token"))
-
-    def explain(self, exc, tunnel_id, by_name):
-        params = self.params
-        if exc.status == 404 and not by_name:
-            return ModuleError("No live %s with id %s in account %s (%s)."
-                               % (self.resource.noun, tunnel_id, params["account_id"], exc), failure=exc.to_dict())
-        if exc.status == 403 and exc.has_code(10000):
-            what = "a management token" if params["token_type"] == "management" else "a tunnel token"
-            given = "the token given can only read" if by_name else "the token given does not have it (it may only read)"
-            return exc.with_hint("Getting %s needs an API token with %s; %s" % (what, PERMISSION[params["tunnel_type"]], given))
-        return exc
 
 
 def main():
-    module = CloudflareModule(
-        argument_spec=dict(
-            id=dict(type="str"),
-            name=dict(type="str"),
-            tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
-            token_type=dict(type="str", default="tunnel", choices=["tunnel", "management"], no_log=False),
-            resources=dict(type="list", elements="str", default=["logs"], choices=["logs"]),
-        ),
-        required_one_of=[["name", "id"]],
-    )
-    run_module(module, lambda client: TunnelToken(client, module.params).run(), check_params)
+    TASK.main()
 
 
 if __name__ == "__main__":

@@ -157,13 +157,14 @@ secret_rotated:
   type: bool
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, run_module
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, check_tunnel_params, tunnel_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, tunnel_spec
+
+TASK = Task(WarpConnector, tunnel_spec(ha=dict(type="bool")), required_one_of=[["name", "id"]])
 
 
 def main():
-    module = CloudflareModule(argument_spec=tunnel_spec(ha=dict(type="bool")), required_one_of=[["name", "id"]])
-    run_module(module, lambda client: WarpConnector(client, module.params, module.check_mode, module._diff).run(), check_tunnel_params)
+    TASK.main()
 
 
 if __name__ == "__main__":

@@ -94,28 +94,14 @@ warp_connectors:
       elements: dict
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import CloudflareModule, run_module
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import (
-    WarpConnector,
-    add_connectors,
-    check_list_filters,
-    list_filter_spec,
-    list_query,
-    warp_view,
-)
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnectorListing, list_filter_spec
 
-
-def list_warp_connectors(client, params):
-    collection = WarpConnector.path.format(account_id=params["account_id"])
-    connectors = [warp_view(obj) for obj in client.paginate(collection, list_query(params))]
-    if params["include_connections"]:
-        add_connectors(client, collection, connectors)
-    return dict(changed=False, warp_connectors=connectors)
+TASK = Task(WarpConnectorListing, list_filter_spec())
 
 
 def main():
-    module = CloudflareModule(argument_spec=list_filter_spec())
-    run_module(module, lambda client: list_warp_connectors(client, module.params), check_list_filters)
+    TASK.main()
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import ModuleError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Resource, wait_until
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection, wait_until
 
 
-class VirtualNetwork(Resource):
+class VirtualNetwork(Collection):
     noun = "virtual network"
     path = "/accounts/{account_id}/teamnet/virtual_networks"
     result_key = "virtual_network"

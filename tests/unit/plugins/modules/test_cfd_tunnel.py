@@ -9,7 +9,7 @@ import os
 import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Resource
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, config_src_of
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel
 
@@ -102,7 +102,7 @@ def test_several_live_matches_fail_clearly(emulator, api):
     resource = CfdTunnel(TwoMatches(), dict(account_id=emulator.account_id, name="dup"))
     with pytest.raises(Exception) as info:
         resource.find()
-    assert "2 live tunnels are named 'dup' (ids: a, b); pass id to choose one." in str(info.value)
+    assert "2 live tunnels have name 'dup' (ids: a, b); pass id to choose one." in str(info.value)
 
 
 # ---- config_src ---------------------------------------------------------------------------
@@ -252,17 +252,27 @@ def test_delete_with_connections_fails_and_says_what_to_do(run_module, api, emul
     assert len(live_tunnels(api, emulator)) == 1
 
 
-def test_delete_with_cleanup_costs_three_requests(run_module, api, emulator):
+def test_delete_with_cleanup_reports_the_connections_it_removes(run_module, api, emulator):
     tunnel = api.post(collection(emulator), {"name": "busy"})
-    connect(api, emulator, tunnel["id"])
-    connect(api, emulator, tunnel["id"])
+    first = connect(api, emulator, tunnel["id"])
+    second = connect(api, emulator, tunnel["id"])
     run_module.clear()
     result = run_module(cfd_tunnel, dict(name="busy", state="absent", cleanup_connections=True))
     assert result["changed"] is True
+    assert sorted(result["connections_removed"]) == sorted([first, second])
     log = run_module.requests()
     assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in log] == [
-        ("GET", "cfd_tunnel"), ("DELETE", "connections"), ("DELETE", tunnel["id"])]
+        ("GET", "cfd_tunnel"), ("GET", "connections"), ("DELETE", "connections"), ("DELETE", tunnel["id"])]
     assert live_tunnels(api, emulator) == []
+
+
+def test_delete_with_cleanup_of_an_idle_tunnel_costs_two_requests(run_module, api, emulator):
+    tunnel = api.post(collection(emulator), {"name": "idle"})
+    run_module.clear()
+    result = run_module(cfd_tunnel, dict(name="idle", state="absent", cleanup_connections=True))
+    assert result["changed"] is True and result["connections_removed"] == []
+    assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in run_module.requests()] == [
+        ("GET", "cfd_tunnel"), ("DELETE", tunnel["id"])]
 
 
 def test_delete_with_cleanup_of_one_connector_explains_the_rest(run_module, api, emulator):
@@ -315,14 +325,14 @@ def test_cleanup_in_check_mode_sends_no_write(run_module, api, emulator):
 
 def test_conflict_during_create_adopts_the_live_tunnel(run_module, api, emulator, monkeypatch):
     other = api.post(collection(emulator), {"name": "raced", "config_src": "cloudflare"})
-    original = Resource.find
+    original = Collection.find
     calls = []
 
     def stale_first_lookup(self):  # the race window: our lookup ran before the other create
         calls.append(1)
         return None if len(calls) == 1 else original(self)
 
-    monkeypatch.setattr(Resource, "find", stale_first_lookup)
+    monkeypatch.setattr(Collection, "find", stale_first_lookup)
     run_module.clear()
     result = run_module(cfd_tunnel, dict(name="raced", config_src="cloudflare"))
     assert result["changed"] is False
@@ -334,7 +344,7 @@ def test_conflict_during_create_adopts_the_live_tunnel(run_module, api, emulator
 
 def test_conflict_adoption_still_checks_config_src(run_module, api, emulator, monkeypatch):
     api.post(collection(emulator), {"name": "raced", "config_src": "local"})
-    monkeypatch.setattr(Resource, "find", lambda self: None)
+    monkeypatch.setattr(Collection, "find", lambda self: None)
     result = run_module(cfd_tunnel, dict(name="raced", config_src="cloudflare"))
     assert result["failed"] is True and "config_src=local" in result["msg"]
 

@@ -518,10 +518,7 @@ BAD = [
     (dict(ingress=[dict(APP, origin_request={"connect_timeout": -1})]), "ingress[0].origin_request: connect_timeout must not be negative"),
     (dict(ingress=[APP], origin_request={"access": {"aud_tag": [], "team_name": "t"}}), "aud_tag must list at least one"),
     (dict(ingress=[APP], catch_all_service="nonsense"), "catch_all_service: service 'nonsense'"),
-    (dict(state="absent", ingress=[APP]), "service and origin_request do not apply"),
     (dict(state="absent", ingress=[]), "needs ingress"),
-    (dict(state="absent", mode="replace", ingress=[{"hostname": "app.example.com"}]), "removes every rule"),
-    (dict(state="absent", ingress=[{"hostname": "app.example.com"}], catch_all_service="http_status:404"), "only apply with state=present"),
     (dict(ingress=[APP], dns_overwrite=True), "dns_overwrite only makes sense"),
     (dict(ingress=[APP], id="not-a-uuid"), "id must be a UUID"),
 ]

@@ -83,7 +83,3 @@ def test_delete_with_dns_failing_midway_converges_on_rerun(run_module, api, emul
     assert again["changed"] is False and run_module.writes() == []
 
 
-def test_delete_dns_records_needs_state_absent(run_module):
-    result = run_module(cfd_tunnel, dict(name="web", delete_dns_records=True))
-    assert result["failed"] is True and "only applies with state: absent" in result["msg"]
-    assert run_module.requests() == []

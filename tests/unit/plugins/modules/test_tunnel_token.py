@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import ModuleError
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import token_parts
 from ansible_collections.edgeops.cloudflare.plugins.modules import tunnel_token
 
 SECRET = base64.b64encode(b"k" * 32).decode()
@@ -145,7 +146,7 @@ def test_read_only_api_token_is_told_which_permission_is_missing(run_module, api
     result = run_module(tunnel_token, dict(name="web", api_token=emulator.read_token))
     assert result["failed"] is True
     msg = result["msg"]
-    assert "needs an API token with Cloudflare Tunnel Edit (write) permission; the token given can only read" in msg
+    assert "The API token has no access to account %s, or lacks the Cloudflare Tunnel Edit permission" % emulator.account_id in msg
     assert "Cloudflare API error 10000 (HTTP 403) on GET /accounts/" in msg and "Authentication error" in msg
     assert result["failure"]["errors"] == [{"code": 10000, "message": "Authentication error"}]
     assert emulator.read_token not in result["_stdout"] and "token" not in result
@@ -155,13 +156,13 @@ def test_read_only_api_token_by_id_for_a_warp_connector(run_module, api, emulato
     connector = make(api, emulator, "office", kind="warp_connector")
     result = run_module(tunnel_token, dict(id=connector["id"], tunnel_type="warp_connector", api_token=emulator.read_token))
     assert result["failed"] is True
-    assert "needs an API token with Cloudflare Tunnel Edit (write) permission (or Cloudflare One Connector: WARP Write)" in result["msg"]
+    assert "lacks the Cloudflare One Connector: WARP Write (or Cloudflare Tunnel Edit) permission" in result["msg"]
 
 
 def test_read_only_api_token_for_a_management_token(run_module, api, emulator):
     make(api, emulator, "web")
     result = run_module(tunnel_token, dict(name="web", token_type="management", api_token=emulator.read_token))
-    assert result["failed"] is True and "Getting a management token needs an API token with Cloudflare Tunnel Edit" in result["msg"]
+    assert result["failed"] is True and "lacks the Cloudflare Tunnel Edit permission" in result["msg"]
 
 
 def test_unknown_name_fails_clearly(run_module):
@@ -224,10 +225,10 @@ def b64(doc, encoder=base64.b64encode):
 
 def test_token_parts_accept_the_documented_shape():
     token = b64({"a": "acc", "t": TID, "s": SECRET})
-    assert tunnel_token.token_parts(token, TID) == {"tunnel_id": TID, "account_tag": "acc"}
-    assert tunnel_token.token_parts(token.rstrip("="), TID.upper())["tunnel_id"] == TID
+    assert token_parts(token, TID) == {"tunnel_id": TID, "account_tag": "acc"}
+    assert token_parts(token.rstrip("="), TID.upper())["tunnel_id"] == TID
     urlsafe = b64({"a": "acc", "t": TID, "s": "??>>" * 11}, base64.urlsafe_b64encode)
-    assert tunnel_token.token_parts(urlsafe, TID)["account_tag"] == "acc"
+    assert token_parts(urlsafe, TID)["account_tag"] == "acc"
 
 
 @pytest.mark.parametrize("token, expected", [
@@ -244,7 +245,7 @@ def test_token_parts_accept_the_documented_shape():
 ])
 def test_token_parts_reject_other_shapes_without_echoing(token, expected):
     with pytest.raises(ModuleError) as info:
-        tunnel_token.token_parts(token, TID)
+        token_parts(token, TID)
     assert expected in info.value.msg
     if isinstance(token, str) and token:
         assert token not in info.value.msg

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ingress configuration of a remotely managed tunnel, declared as a Document with DNS steps."""
+
+from __future__ import annotations
+
+from ._common import ModuleError
+from ._dns import TunnelDns
+from ._ingress import Configuration, TaskIngress, build, check_ingress, check_origin_request, check_service, \
+    owned_hostnames, removed_hostnames, same
+from ._resource import Document
+from ._tunnels import CfdTunnel, config_src_of
+
+
+class TunnelConfig(Document):
+    """Publish hostnames through one tunnel: its configuration document and, with ``dns``, CNAMEs.
+
+    Every read and check comes first (tunnel, configuration, zones, records: a DNS conflict
+    fails before any write); then the records of hostnames no longer served are removed, the
+    configuration is written, and the records of served hostnames are published.
+    """
+
+    noun = "configuration"
+    parent = CfdTunnel
+    subpath = "configurations"
+
+    @classmethod
+    def check(cls, params):
+        super(TunnelConfig, cls).check(params)
+        check_ingress(params["ingress"], params["state"], params["mode"])
+        if params["state"] == "present":
+            check_origin_request(params["origin_request"], "origin_request")
+            if params["catch_all_service"] is not None:
+                check_service(params["catch_all_service"], "catch_all_service")
+        if params["dns_overwrite"] and not params["dns"]:
+            raise ModuleError("dns_overwrite only makes sense with dns: true.")
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        super(TunnelConfig, self).__init__(client, params, check_mode, diff)
+        self.task = TaskIngress(params)
+        if params["dns"]:
+            self.extra["dns_records"] = []
+
+    def accept_parent(self, tunnel):
+        if tunnel.get("id") is not None and config_src_of(tunnel) != "cloudflare":
+            raise ModuleError(
+                "Tunnel %r (%s) is locally configured (config_src=%s): its ingress rules live in the config file of the "
+                "host running cloudflared, not in Cloudflare. Create the tunnel with config_src: cloudflare to manage "
+                "them with this module." % (tunnel.get("name"), tunnel["id"], config_src_of(tunnel)))
+
+    def unwrap(self, result):
+        if "config" in result or "version" in result:
+            return Configuration(result.get("config")), result.get("version")
+        return Configuration(result), None  # an older API shape: the bare configuration
+
+    def wanted(self, stored):
+        return build(stored, self.task)
+
+    def same(self, stored, wanted):
+        return same(stored, wanted)
+
+    def body(self, wanted):
+        return {"config": wanted.to_api()}
+
+    def view(self, doc):
+        return doc.view()
+
+    def steps(self, tunnel, stored, wanted):
+        if not self.params["dns"]:
+            return [], []
+        dns = TunnelDns(self.client, self.params["account_id"], tunnel["id"])
+        before = dns.unpublish(removed_hostnames(stored, wanted, self.task))
+        after = dns.publish(owned_hostnames(wanted, self.task), self.params["dns_overwrite"])
+        self.warnings.extend(dns.warnings)
+        return [before], [after]
+
+    def describe_result(self, tunnel, stored, wanted, written, version):
+        if tunnel is None:  # state=absent on a tunnel that no longer exists
+            return dict(tunnel={}, config={}, version=None, hostnames=[])
+        return dict(tunnel={"id": tunnel["id"], "name": tunnel.get("name")}, config=written.to_api(),
+                    version=version, hostnames=sorted(wanted.hostnames()))
