@@ -20,7 +20,7 @@ import math
 import time
 
 from ._api import CloudflareError
-from ._common import ModuleError, check_name, check_uuid
+from ._common import UUID_RE, ModuleError, check_name, check_uuid
 
 HIDDEN = "(hidden)"
 SET = "(hidden, set)"
@@ -70,16 +70,36 @@ class WriteOnly(object):
         return bool(self.rotate_option) and params.get(self.rotate_option) == "always"
 
 
+class Reference(object):
+    """An option that names another object by name or id (``tunnel: web``), resolved to the id
+    the API takes (``tunnel_id``) before any write.
+
+    ``target(params)`` is the Collection class of the object named; ``default(work)`` gives the
+    object to use when the option is omitted (the default virtual network). With
+    ``present_only``, ``state: absent`` does not resolve it (the object may be gone already).
+    """
+
+    def __init__(self, option, field, target, default=None, present_only=False):
+        self.option = option
+        self.field = field
+        self.target = target
+        self.default = default
+        self.present_only = present_only
+
+
 class Work(object):
     """What every declaration shares: the client, the task's parameters and the result parts."""
 
-    identity = ()  # (option, check) pairs naming the object: the first given one is used
+    references = ()  # Reference options, resolved to ids before anything is written
 
     def __init__(self, client, params, check_mode=False, diff=False):
         self.client = client
         self.params = params
         self.check_mode = check_mode
         self.want_diff = diff
+        self.state = params.get("state") or "present"
+        self.resolved = {}       # Reference field -> id (None: assumed in check mode)
+        self.unresolved = False  # a reference names nothing, so nothing can match
         self.changed = False
         self.warnings = []
         self.secrets = set()
@@ -90,6 +110,37 @@ class Work(object):
     @classmethod
     def check(cls, params):
         """Validate the task's input before any request (raise ModuleError naming the option)."""
+
+    # ---- references --------------------------------------------------------------------
+    def resolve_references(self, must_exist):
+        """Resolve every Reference option to an id. ``must_exist``: a missing object is an error
+        naming the option (a placeholder in check mode); otherwise it marks the task unresolved."""
+        for reference in self.references:
+            if reference.present_only and not must_exist:
+                continue
+            obj = self.resolve(reference, must_exist)
+            if obj is None:
+                self.unresolved = True
+            else:
+                self.resolved[reference.field] = obj.get("id")
+
+    def resolve(self, reference, must_exist):
+        value = self.params.get(reference.option)
+        if value is None:
+            return reference.default(self) if reference.default else None
+        by_id = bool(UUID_RE.match(value))
+        params = dict(self.params, id=value if by_id else None, name=None if by_id else value, state="present")
+        other = reference.target(self.params)(self.client, params, self.check_mode)
+        if not must_exist:
+            obj = other.find()
+            return obj if obj is not None and not obj.get("deleted_at") else None
+        try:
+            obj = other.require()
+        except ModuleError as exc:
+            raise ModuleError("%s: %s" % (reference.option, exc.msg))
+        self.warnings.extend(other.warnings)
+        self.extra.update(other.extra)
+        return obj
 
     def record(self, before, after):
         """Add to the diff; dict values (such as ``dns``) are merged key by key."""
@@ -155,12 +206,10 @@ class Collection(Work):
     create_only = ()         # options that only creation can set; a mismatch later fails
     updatable = ()           # options PATCHed when they differ
     write_only = ()          # WriteOnly options
-    present_only = ()        # options ignored with state=absent (checked only with present)
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Collection, self).__init__(client, params, check_mode, diff)
         self.collection = _path(self.path, params)
-        self.state = params.get("state") or "present"
 
     # ---- input -------------------------------------------------------------------------
     @classmethod
@@ -186,6 +235,8 @@ class Collection(Work):
 
     def wanted_value(self, option):
         """The task's value for an option, in the form the API stores (override to normalise)."""
+        if option in self.resolved:
+            return self.resolved[option]
         return self.params.get(option)
 
     def view(self, obj):
@@ -253,6 +304,8 @@ class Collection(Work):
     def find(self):
         if self.params.get("id"):
             return self.get_by_id(self.params["id"])
+        if self.unresolved or any(self.resolved.get(option, True) is None for option in self.key):
+            return None  # the key names an object that does not exist (yet): nothing can match
         return self.find_by_key()
 
     def require(self):
@@ -405,17 +458,22 @@ class Collection(Work):
         if self.check_mode:
             return current
         try:
-            return self.client.delete(self.item_path(current["id"])) or current
+            return self.client.delete(self.item_path(current["id"]), params=self.delete_query()) or current
         except CloudflareError as exc:
             if not_found(exc):  # gone in the meantime (deleted with its parent, or by someone else)
                 return current
             raise self.explain_delete_failure(exc, current)
+
+    def delete_query(self):
+        """Hook: the query string of the DELETE (``force=true``, say)."""
+        return None
 
     def explain_delete_failure(self, exc, current):
         return exc
 
     # ---- result ------------------------------------------------------------------------
     def run(self):
+        self.resolve_references(must_exist=self.state == "present")
         obj = self.present() if self.state == "present" else self.absent()
         return self.finish(**{self.result_key: self.view(obj) if obj else {}})
 
@@ -463,6 +521,7 @@ class Listing(Work):
             elif isinstance(value, (list, tuple)):
                 value = ",".join(value)
             query[query_key] = value
+        query.update(self.resolved)
         return query
 
     def view(self, obj):
@@ -473,6 +532,8 @@ class Listing(Work):
         return items
 
     def fetch(self):
+        if self.unresolved:  # a filter names a tunnel or network that does not exist: nothing matches
+            return []
         items = [self.view(obj) for obj in self.client.paginate(self.list_path(), self.query())]
         return self.enrich(items)
 
@@ -487,6 +548,7 @@ class Listing(Work):
         return {self.result_key: items}
 
     def run(self):
+        self.resolve_references(must_exist=False)
         wait = self.params.get(self.wait_option) if self.wait_option else None
         if not wait:
             return self.finish(**self.present(self.fetch()))

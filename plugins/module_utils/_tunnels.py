@@ -13,6 +13,7 @@ from ._api import CloudflareError
 from ._common import ModuleError, check_name, check_timestamp, check_tunnel_secret, check_uuid, new_tunnel_secret
 from ._dns import TunnelDns
 from ._resource import Collection, Listing, Step, Work, WriteOnly
+from ._teamnet import routes_removal
 
 TUNNEL_FIELDS = ("id", "name", "account_tag", "config_src", "status", "created_at", "deleted_at",
                  "conns_active_at", "conns_inactive_at", "tun_type", "metadata")
@@ -43,6 +44,20 @@ class TunnelResource(Collection):
         tunnel.update(status="inactive", tun_type=self.tun_type, account_tag=self.params["account_id"], metadata={})
         return tunnel
 
+    def steps(self, current):
+        """With delete_routes, the tunnel's CIDR and hostname routes go first, whichever way the API
+        treats the routes of a deleted tunnel (removed with it, or the delete refused)."""
+        if (self.state == "absent" and self.params.get("delete_routes") and current is not None
+                and not current.get("deleted_at")):
+            return [routes_removal(self.client, self.params["account_id"], current["id"])]
+        return []
+
+    def explain_delete_failure(self, exc, current):
+        if exc.status == 400 and exc.has_code(1023):
+            return exc.with_hint("The %s still has routes and the API refuses to delete it: set delete_routes: true "
+                                 "to remove its CIDR and hostname routes first" % self.noun)
+        return exc
+
 
 class CfdTunnel(TunnelResource):
     noun = "tunnel"
@@ -71,7 +86,7 @@ class CfdTunnel(TunnelResource):
 
     def steps(self, current):
         """DNS records (with delete_dns_records) and connections (with cleanup_connections)."""
-        steps = []
+        steps = super(CfdTunnel, self).steps(current)
         if self.state == "absent" and self.params.get("delete_dns_records") and current is not None:
             steps.append(TunnelDns(self.client, self.params["account_id"], current["id"]).removal())
         if self.params.get("cleanup_connections") and current is not None and not current.get("deleted_at"):
@@ -100,7 +115,7 @@ class CfdTunnel(TunnelResource):
                 hint = ("The tunnel still has connections: stop its connectors, or set cleanup_connections: true "
                         "to remove the connections before deleting.")
             return exc.with_hint(hint)
-        return exc
+        return super(CfdTunnel, self).explain_delete_failure(exc, current)
 
 
 class WarpConnector(TunnelResource):
@@ -124,7 +139,7 @@ class WarpConnector(TunnelResource):
         if exc.status == 400 and exc.has_code(1022):
             return exc.with_hint("The WARP connector still has connections and the API offers no cleanup for them: "
                                  "stop WARP on its connector hosts, then delete it")
-        return exc
+        return super(WarpConnector, self).explain_delete_failure(exc, current)
 
 
 # ---- managing ----------------------------------------------------------------------------
@@ -136,6 +151,7 @@ def tunnel_spec(**more):
         state=dict(type="str", default="present", choices=["present", "absent"]),
         tunnel_secret=dict(type="str", no_log=True),
         update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+        delete_routes=dict(type="bool", default=False),
     )
     spec.update(more)
     return spec

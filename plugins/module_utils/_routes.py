@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private networks: virtual networks, CIDR routes and hostname routes, declared for the layer."""
+
+from __future__ import annotations
+
+from ._api import CloudflareError
+from ._common import ModuleError, check_name, check_timestamp, check_uuid
+from ._resource import Collection, Listing, Reference, Step
+from ._teamnet import (
+    HOSTNAME_ROUTES_PATH,
+    ROUTES_PATH,
+    VIRTUAL_NETWORKS_PATH,
+    canonical_hostname,
+    canonical_network,
+    check_hostname,
+    host_bits_set,
+    parse_network,
+)
+from ._tunnels import CfdTunnel, WarpConnector
+
+VNET_FIELDS = ("id", "name", "comment", "is_default_network", "created_at", "deleted_at")
+ROUTE_FIELDS = ("id", "network", "tunnel_id", "tunnel_name", "tun_type", "virtual_network_id",
+                "virtual_network_name", "comment", "created_at", "deleted_at")
+HOSTNAME_ROUTE_FIELDS = ("id", "hostname", "tunnel_id", "tunnel_name", "tun_type", "comment", "created_at", "deleted_at")
+
+
+def is_default(vnet):
+    """``is_default_network``, or the older ``is_default`` field."""
+    value = vnet.get("is_default_network")
+    return vnet.get("is_default") if value is None else value
+
+
+class VirtualNetwork(Collection):
+    noun = "virtual network"
+    path = VIRTUAL_NETWORKS_PATH
+    result_key = "virtual_network"
+    fields = VNET_FIELDS
+    updatable = ("name", "comment", "is_default_network")
+
+    def current_value(self, obj, option):
+        return is_default(obj) if option == "is_default_network" else obj.get(option)
+
+    def predict_created(self, body):
+        vnet = super(VirtualNetwork, self).predict_created(body)
+        vnet.update(comment=body.get("comment", ""), is_default_network=bool(body.get("is_default_network")))
+        return vnet
+
+    def current_default(self):
+        """The account's default network (every account has one)."""
+        found = [v for v in self.client.paginate(self.collection, {"is_default_network": "true", "is_deleted": "false"})
+                 if is_default(v) and not v.get("deleted_at")]
+        return found[0] if found else None
+
+    def changes(self, current):
+        if self.params.get("is_default_network") is False and is_default(current):
+            raise ModuleError("Virtual network %r is the default network and cannot stop being it: make another network "
+                              "the default instead (is_default_network: true on that one)." % current.get("name"))
+        body = super(VirtualNetwork, self).changes(current)
+        if body.get("is_default_network"):
+            self.note_previous_default(current)
+        return body
+
+    def create_body(self):
+        body = super(VirtualNetwork, self).create_body()
+        if body.get("is_default_network"):
+            self.note_previous_default(None)
+        return body
+
+    def note_previous_default(self, current):
+        """Report the network the API un-defaults, in check mode and real mode alike."""
+        previous = self.current_default()
+        if previous is not None and previous.get("id") != (current or {}).get("id"):
+            self.extra["previous_default"] = self.view(dict(previous, is_default_network=False))
+
+    def steps(self, current):
+        if self.state != "absent" or current is None or current.get("deleted_at"):
+            return []
+        if is_default(current):
+            raise ModuleError("Virtual network %r is the default network, which the API does not delete: make another "
+                              "network the default first." % current.get("name"))
+        routes = [r for r in self.client.paginate(_path(ROUTES_PATH, self.params),
+                                                  {"virtual_network_id": current["id"], "is_deleted": "false"})
+                  if r.get("virtual_network_id") == current["id"]]
+        items = [{"id": r["id"], "network": r.get("network"), "tunnel_id": r.get("tunnel_id")} for r in routes]
+        if items and not self.params.get("force"):
+            raise ModuleError("Virtual network %r is used by %d route(s): %s. Remove them first, or set force: true to "
+                              "delete the network together with its routes."
+                              % (current.get("name"), len(items), ", ".join(i["network"] for i in items)),
+                              routes=items)
+        # force=true makes the DELETE take the routes along; nothing of ours to apply.
+        return [Step("routes_removed", items, None, changes=False)]
+
+    def delete_query(self):
+        return {"force": "true"} if self.params.get("force") else None
+
+
+def _path(template, params):
+    return template.format(account_id=params["account_id"])
+
+
+def tunnel_class(params):
+    return WarpConnector if params.get("tunnel_type") == "warp_connector" else CfdTunnel
+
+
+def default_network(work):
+    vnet = VirtualNetwork(work.client, work.params, work.check_mode).current_default()
+    if vnet is None:
+        raise ModuleError("Account %s has no default virtual network; name one with virtual_network."
+                          % work.params["account_id"])
+    return vnet
+
+
+TUNNEL = Reference("tunnel", "tunnel_id", tunnel_class, present_only=True)
+VIRTUAL_NETWORK = Reference("virtual_network", "virtual_network_id", lambda params: VirtualNetwork,
+                            default=default_network)
+
+
+class TunnelRoute(Collection):
+    """A CIDR route: natural key (network as Cloudflare stores it, virtual network)."""
+
+    noun = "route"
+    path = ROUTES_PATH
+    result_key = "route"
+    key = ("network", "virtual_network_id")
+    fields = ROUTE_FIELDS
+    updatable = ("tunnel_id", "comment")
+    references = (TUNNEL, VIRTUAL_NETWORK)
+    live_filter = {"is_deleted": "false"}
+
+    @classmethod
+    def check(cls, params):
+        parse_network(params["network"])
+        for option in ("tunnel", "virtual_network"):
+            check_name(params.get(option), option)
+        if params["state"] == "present" and not params.get("tunnel"):
+            raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+
+    def __init__(self, client, params, check_mode=False, diff=False):
+        super(TunnelRoute, self).__init__(client, params, check_mode, diff)
+        if host_bits_set(params["network"]):
+            self.warnings.append("network %s has host bits set; the route is %s."
+                                 % (params["network"], canonical_network(params["network"])))
+
+    def wanted_value(self, option):
+        if option == "network":
+            return canonical_network(self.params["network"])
+        return super(TunnelRoute, self).wanted_value(option)
+
+    def current_value(self, obj, option):
+        if option == "network" and obj.get("network"):
+            return canonical_network(obj["network"])
+        return obj.get(option)
+
+    def describe(self):
+        vnet = self.params.get("virtual_network")
+        return "network %s in %s" % (self.wanted_value("network"),
+                                     "virtual network %r" % vnet if vnet else "the default virtual network")
+
+    def lookup_query(self):
+        network = self.wanted_value("network")
+        return dict(self.live_filter, network_subset=network, network_superset=network,
+                    virtual_network_id=self.wanted_value("virtual_network_id"))
+
+    def predict_created(self, body):
+        route = super(TunnelRoute, self).predict_created(body)
+        route.setdefault("comment", "")
+        return route
+
+
+class HostnameRoute(Collection):
+    """A private hostname routed through a tunnel, found by the hostname as Cloudflare stores it."""
+
+    noun = "hostname route"
+    path = HOSTNAME_ROUTES_PATH
+    result_key = "hostname_route"
+    key = ("hostname",)
+    fields = HOSTNAME_ROUTE_FIELDS
+    updatable = ("tunnel_id", "comment")
+    references = (TUNNEL,)
+
+    @classmethod
+    def check(cls, params):
+        check_hostname(params["hostname"])
+        check_name(params.get("tunnel"), "tunnel")
+        if params["state"] == "present" and not params.get("tunnel"):
+            raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+
+    def wanted_value(self, option):
+        if option == "hostname":
+            return canonical_hostname(self.params["hostname"])
+        return super(HostnameRoute, self).wanted_value(option)
+
+    def current_value(self, obj, option):
+        if option == "hostname":
+            return canonical_hostname(obj.get("hostname"))
+        return obj.get(option)
+
+    def predict_created(self, body):
+        route = super(HostnameRoute, self).predict_created(body)
+        route.setdefault("comment", "")
+        return route
+
+
+def route_spec(**more):
+    """Options every route module shares: the tunnel it goes through, the comment, the state."""
+    spec = dict(
+        tunnel=dict(type="str"),
+        tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
+        comment=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    spec.update(more)
+    return spec
+
+
+# ---- reading ---------------------------------------------------------------------------
+class VirtualNetworkListing(Listing):
+    path = VIRTUAL_NETWORKS_PATH
+    result_key = "virtual_networks"
+    filters = (("id", "id"), ("name", "name"), ("is_default_network", "is_default_network"), ("is_deleted", "is_deleted"))
+
+    @classmethod
+    def check(cls, params):
+        check_uuid(params.get("id"), "id")
+        check_name(params.get("name"), "name")
+
+    def view(self, obj):
+        return dict((field, is_default(obj) if field == "is_default_network" else obj.get(field)) for field in VNET_FIELDS)
+
+
+class TunnelRouteListing(Listing):
+    path = ROUTES_PATH
+    result_key = "routes"
+    filters = (("comment", "comment"), ("is_deleted", "is_deleted"), ("network_subset", "network_subset"),
+               ("network_superset", "network_superset"), ("existed_at", "existed_at"), ("route_id", "route_id"),
+               ("tunnel_types", "tun_types"))
+    references = (Reference("tunnel", "tunnel_id", tunnel_class),
+                  Reference("virtual_network", "virtual_network_id", lambda params: VirtualNetwork))
+
+    @classmethod
+    def check(cls, params):
+        for option in ("network_subset", "network_superset"):
+            if params.get(option) is not None:
+                parse_network(params[option], option)
+        if params.get("ip") is not None:
+            parse_network(params["ip"], "ip")
+            if "/" in params["ip"]:
+                raise ModuleError("ip must be one address (the route serving it is returned), got %r." % params["ip"])
+        check_timestamp(params.get("existed_at"), "existed_at")
+        for option in ("tunnel", "virtual_network"):
+            check_name(params.get(option), option)
+
+    def view(self, obj):
+        view = dict((field, obj.get(field)) for field in ROUTE_FIELDS)
+        if view.get("network"):
+            view["network"] = canonical_network(view["network"])
+        return view
+
+    def fetch(self):
+        if self.params.get("ip") is None:
+            return super(TunnelRouteListing, self).fetch()
+        if self.unresolved:
+            return []
+        lookup = dict((k, v) for k, v in self.resolved.items() if k == "virtual_network_id")
+        try:
+            route = self.client.get("%s/ip/%s" % (self.list_path(), self.params["ip"]), lookup or None)
+        except CloudflareError as exc:
+            if exc.status == 404:  # no route serves the address
+                return []
+            raise
+        return [self.view(route)] if route else []
+
+
+class HostnameRouteListing(Listing):
+    path = HOSTNAME_ROUTES_PATH
+    result_key = "hostname_routes"
+    filters = (("id", "id"), ("comment", "comment"), ("existed_at", "existed_at"), ("is_deleted", "is_deleted"))
+    references = (Reference("tunnel", "tunnel_id", tunnel_class),)
+
+    @classmethod
+    def check(cls, params):
+        check_uuid(params.get("id"), "id")
+        for option in ("hostname", "hostname_contains"):
+            check_hostname(params.get(option), option)
+        check_timestamp(params.get("existed_at"), "existed_at")
+        check_name(params.get("tunnel"), "tunnel")
+
+    def query(self):
+        query = super(HostnameRouteListing, self).query()
+        wanted = self.params.get("hostname") or self.params.get("hostname_contains")
+        if wanted:
+            query["hostname"] = canonical_hostname(wanted)
+        return query
+
+    def view(self, obj):
+        return dict((field, obj.get(field)) for field in HOSTNAME_ROUTE_FIELDS)
+
+    def fetch(self):
+        routes = super(HostnameRouteListing, self).fetch()
+        if self.params.get("hostname"):  # the API filter is a substring match; the option is exact
+            routes = [r for r in routes if canonical_hostname(r.get("hostname")) == canonical_hostname(self.params["hostname"])]
+        return routes
