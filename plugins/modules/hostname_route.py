@@ -1,0 +1,113 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: hostname_route
+short_description: Route a private hostname through a Cloudflare Tunnel or WARP connector
+version_added: 0.2.0
+description:
+  - Manages a hostname route of Cloudflare Zero Trust, so that WARP clients reach a private hostname (one with
+    no public DNS record, like V(wiki.corp.internal)) through a cloudflared tunnel or a WARP connector.
+  - The hostname is compared the way Cloudflare stores it - without case, without leading or trailing dots, and
+    with a leading V(*.) wildcard stored as the name it covers (V(*.corp.internal) is stored as V(corp.internal),
+    and also covers that name). Every spelling of one route is the same route, so the first rerun changes nothing.
+  - Moving a route to another tunnel, or changing its comment, updates it in place.
+  - Creating is safe against races and lost responses; the module never creates two routes.
+  - The connectors of the tunnel need cloudflared 2025.7.0 or newer; hostname routes do not work with load balancing.
+author:
+  - edgeops maintainers (@edgeops)
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.cloudflare.action_attributes
+  - edgeops.cloudflare.route_target
+options:
+  hostname:
+    description:
+      - The private hostname, under 255 characters, without scheme, port or path. At most one wildcard, only as
+        the whole leading label (V(*.corp.internal)).
+    type: str
+    required: true
+notes:
+  - "Request cost: an unchanged route costs two requests (the tunnel and the route); creating or updating one adds
+    one. Removing one costs two (find, delete); one already gone costs one."
+  - The API's hostname filter matches substrings; this module picks the route whose hostname is exactly O(hostname).
+  - With O(state=absent), the tunnel is not looked up and the options that only matter for creating or updating are
+    ignored, so one task can toggle the route with a variable.
+seealso:
+  - module: edgeops.cloudflare.hostname_route_info
+  - module: edgeops.cloudflare.tunnel_route
+"""
+
+EXAMPLES = r"""
+- name: Let WARP clients reach wiki.corp.internal through the tunnel office-gw
+  edgeops.cloudflare.hostname_route:
+    hostname: wiki.corp.internal
+    tunnel: office-gw
+    comment: Team wiki
+
+- name: Every host under corp.internal (and corp.internal itself)
+  edgeops.cloudflare.hostname_route:
+    hostname: "*.corp.internal"
+    tunnel: office-gw
+
+- name: Remove a route
+  edgeops.cloudflare.hostname_route:
+    hostname: wiki.corp.internal
+    state: absent
+"""
+
+RETURN = r"""
+hostname_route:
+  description:
+    - The route after the task; before it for O(state=absent). Empty when O(state=absent) found none.
+    - In check mode, the predicted route (C(id) is null for one that would be created).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Route id.
+      type: str
+    hostname:
+      description: The hostname as Cloudflare stores it.
+      type: str
+      sample: corp.internal
+    tunnel_id:
+      description: UUID of the tunnel the route goes through.
+      type: str
+    tunnel_name:
+      description: Name of that tunnel, when the API reports it.
+      type: str
+    tun_type:
+      description: Type of that tunnel, when the API reports it.
+      type: str
+    comment:
+      description: Comment.
+      type: str
+    created_at:
+      description: Creation time.
+      type: str
+    deleted_at:
+      description: Deletion time, null for a live route.
+      type: str
+assumed_created:
+  description: In check mode, true when O(tunnel) does not exist yet and was assumed to be created by an earlier task.
+  returned: when it happened
+  type: bool
+"""
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import HostnameRoute, route_spec
+
+TASK = Task(HostnameRoute, route_spec(hostname=dict(type="str", required=True)))
+
+
+def main():
+    TASK.main()
+
+
+if __name__ == "__main__":
+    main()

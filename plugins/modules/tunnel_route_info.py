@@ -1,0 +1,109 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: edgeops.cloudflare contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tunnel_route_info
+short_description: List Cloudflare tunnel routes, or find the route that serves an address
+version_added: 0.2.0
+description:
+  - Lists the CIDR routes of an account with every filter of the API's list, or, with O(ip), returns the route
+    whose network holds that address.
+  - Networks are returned in canonical CIDR form.
+author:
+  - edgeops maintainers (@edgeops)
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.cloudflare.info_attributes
+options:
+  ip:
+    description:
+      - One IPv4 or IPv6 address; returns the route that serves it (the most specific one) in O(virtual_network),
+        or in the default virtual network when that is omitted. An empty list when no route serves it.
+      - The other filters do not apply with O(ip).
+    type: str
+  tunnel:
+    description: Only routes through this tunnel (name or UUID; a name that matches no tunnel lists nothing).
+    type: str
+  tunnel_type:
+    description: Whether O(tunnel) names a cloudflared tunnel or a WARP connector.
+    type: str
+    choices: [cfd_tunnel, warp_connector]
+    default: cfd_tunnel
+  virtual_network:
+    description: Only routes in this virtual network (name or UUID).
+    type: str
+  network_subset:
+    description: Only routes whose network lies within this CIDR.
+    type: str
+  network_superset:
+    description: Only routes whose network contains this CIDR.
+    type: str
+  comment:
+    description: Only routes with this comment.
+    type: str
+  route_id:
+    description: Only the route with this id.
+    type: str
+  tunnel_types:
+    description: Only routes through tunnels of these types.
+    type: list
+    elements: str
+    choices: [cfd_tunnel, warp_connector, ip_sec, gre, cni, warp, magic]
+  existed_at:
+    description: Only routes that existed at this ISO 8601 date-time.
+    type: str
+  is_deleted:
+    description: V(false) lists live routes, V(true) only deleted ones.
+    type: bool
+    default: false
+notes:
+  - "Request cost: one request a page of 1000 routes, plus one for each of O(tunnel) and O(virtual_network) given by name or id."
+seealso:
+  - module: edgeops.cloudflare.tunnel_route
+"""
+
+EXAMPLES = r"""
+- name: Which route serves 10.0.0.17?
+  edgeops.cloudflare.tunnel_route_info:
+    ip: 10.0.0.17
+  register: serving
+
+- name: Every route through the tunnel office-gw
+  edgeops.cloudflare.tunnel_route_info:
+    tunnel: office-gw
+  register: office_routes
+"""
+
+RETURN = r"""
+routes:
+  description:
+    - The matching routes, each with C(id), C(network), C(tunnel_id), C(tunnel_name), C(tun_type),
+      C(virtual_network_id), C(virtual_network_name), C(comment), C(created_at), C(deleted_at).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import TunnelRouteListing
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES
+
+FILTERS = ("ip", "tunnel", "virtual_network", "network_subset", "network_superset", "comment", "route_id", "existed_at")
+TASK = Task(TunnelRouteListing, dict(
+    dict((option, dict(type="str")) for option in FILTERS),
+    tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
+    tunnel_types=dict(type="list", elements="str", choices=list(TUNNEL_TYPES)),
+    is_deleted=dict(type="bool", default=False),
+))
+
+
+def main():
+    TASK.main()
+
+
+if __name__ == "__main__":
+    main()
