@@ -96,8 +96,8 @@ def test_route_crud_and_teamnet_fields(api):
     assert again["id"] != route["id"]
     # moving a route into a network that already routes it is refused; into another it works
     api.fail("PATCH", ROUTES + "/" + again["id"], 409, 1041, json={"virtual_network_id": other["id"]})
-    moved = api.ok("PATCH", ROUTES + "/" + again["id"], json={"network": "10.9.0.0/16",
-                                                               "virtual_network_id": other["id"]})
+    moved = api.ok("PATCH", ROUTES + "/" + again["id"],
+                   json={"network": "10.9.0.0/16", "virtual_network_id": other["id"]})
     assert moved["virtual_network_id"] == other["id"]
 
 
