@@ -8,8 +8,12 @@
     python -m tests.emulator.control --url URL random-faults --rate 0.2 --seed 7 [--actions 429,5xx]
     python -m tests.emulator.control --url URL clear-faults
     python -m tests.emulator.control --url URL register-connector [--connections N] [--connector-id U]
+        [--version V] [--arch A] [--origin-ip IP] [--colos DFW,AMS] [--config-version N]
         (the tunnel token is read from stdin or from the file named by --token-file, never from argv)
+    python -m tests.emulator.control --url URL update-connector CONNECTOR_ID [--version V] [--arch A]
+        [--config-version N|follow] [--pending-reconnect true|false]
     python -m tests.emulator.control --url URL unregister-connector CONNECTOR_ID
+    python -m tests.emulator.control --url URL settings [--tunnel-delete-routes cascade|refuse]
     python -m tests.emulator.control --url URL add-zone NAME
     python -m tests.emulator.control --url URL state
 """
@@ -89,14 +93,33 @@ class EmulatorControl:
         body.update({k: v for k, v in kwargs.items() if v is not None})
         return self._call("POST", "/connectors", json=body)
 
+    def update_connector(self, connector_id, **changes):
+        """Change a running connector; config_version=None makes it follow the tunnel's version again."""
+        return self._call("PATCH", "/connectors/%s" % connector_id, json=changes)
+
     def unregister_connector(self, connector_id):
         return self._call("DELETE", "/connectors/%s" % connector_id)
+
+    def settings(self, **changes):
+        """The run-time settings; with keyword arguments, change them first (reset restores them)."""
+        if changes:
+            return self._call("PATCH", "/settings", json=changes)
+        return self._call("GET", "/settings")
 
     def add_zone(self, name):
         return self._call("POST", "/zones", json={"name": name})
 
     def state(self):
         return self._call("GET", "/state")
+
+
+def _config_version(text):
+    if text == "follow":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number or 'follow'") from None
 
 
 def main(argv=None):
@@ -131,8 +154,19 @@ def main(argv=None):
     reg.add_argument("--version")
     reg.add_argument("--arch")
     reg.add_argument("--origin-ip")
+    reg.add_argument("--colos", help="comma separated colo names, one per connection in turn")
+    reg.add_argument("--config-version", type=int, help="pin the connector at this configuration version")
+    upd = sub.add_parser("update-connector")
+    upd.add_argument("connector_id")
+    upd.add_argument("--version")
+    upd.add_argument("--arch")
+    upd.add_argument("--config-version", type=_config_version,
+                     help="a version number, or 'follow' to track the tunnel's version again")
+    upd.add_argument("--pending-reconnect", choices=["true", "false"])
     unreg = sub.add_parser("unregister-connector")
     unreg.add_argument("connector_id")
+    settings = sub.add_parser("settings")
+    settings.add_argument("--tunnel-delete-routes", choices=["cascade", "refuse"])
     zone = sub.add_parser("add-zone")
     zone.add_argument("name")
     sub.add_parser("state")
@@ -170,7 +204,19 @@ def main(argv=None):
             else:
                 token = sys.stdin.read().strip()
             out = ctl.register_connector(token, connector_id=args.connector_id, connections=args.connections,
-                                         version=args.version, arch=args.arch, origin_ip=args.origin_ip)
+                                         version=args.version, arch=args.arch, origin_ip=args.origin_ip,
+                                         colos=args.colos.split(",") if args.colos else None,
+                                         config_version=args.config_version)
+        elif args.command == "update-connector":
+            changes = {k: getattr(args, k) for k in ("version", "arch") if getattr(args, k)}
+            if args.config_version is not None:
+                changes["config_version"] = None if args.config_version == "follow" else args.config_version
+            if args.pending_reconnect is not None:
+                changes["pending_reconnect"] = args.pending_reconnect == "true"
+            out = ctl.update_connector(args.connector_id, **changes)
+        elif args.command == "settings":
+            changes = {"tunnel_delete_routes": args.tunnel_delete_routes} if args.tunnel_delete_routes else {}
+            out = ctl.settings(**changes)
         elif args.command == "unregister-connector":
             out = ctl.unregister_connector(args.connector_id)
         elif args.command == "add-zone":

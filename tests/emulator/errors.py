@@ -108,8 +108,26 @@ def route_not_found(route_id):
     return ApiError(404, 1040, "Route not found: %s" % route_id)
 
 
+def route_gone(route_id):
+    # the code the API answers for a route removed with its tunnel (reference §6.9)
+    return ApiError(404, 1015, "Route %s is not routed any more: it was deleted" % route_id)
+
+
 def duplicate_route():
     return ApiError(409, 1041, "A route for this network already exists in this virtual network")
+
+
+def tunnel_has_routes(count):
+    # the 2023 behaviour of tunnel deletion (reference §6.9)
+    return ApiError(400, 1023, "Cannot delete a tunnel that still has %d route(s); delete its routes first" % count)
+
+
+def duplicate_hostname_route(hostname):
+    return ApiError(409, 1043, "A hostname route for %s already exists" % hostname)
+
+
+def hostname_route_not_found(route_id):
+    return ApiError(404, 1044, "Hostname route not found: %s" % route_id)
 
 
 def vnet_not_found(vnet_id):
@@ -120,8 +138,17 @@ def duplicate_vnet():
     return ApiError(409, 1051, "A virtual network with this name already exists")
 
 
-def vnet_in_use():
-    return ApiError(400, 1052, "Virtual network is in use by routes or is the default network")
+def vnet_in_use(route_ids):
+    return ApiError(400, 1052, "Virtual network is used by %d live route(s) (%s); delete them first or pass force=true"
+                    % (len(route_ids), ", ".join(route_ids)))
+
+
+def vnet_is_default():
+    return ApiError(400, 1053, "The default virtual network cannot be deleted; make another one the default first")
+
+
+def vnet_gone(vnet_id):
+    return ApiError(404, 1054, "Virtual network %s is deleted" % vnet_id)
 
 
 # -- zones / DNS ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, request
 
 from . import errors, faults
 from .api import json_body
+from .state import check_settings
 
 bp = Blueprint("controls", __name__)
 
@@ -72,18 +73,32 @@ def clear_faults():
     return jsonify({"faults": [], "random": None})
 
 
+def _connector_doc(tun, connector):
+    doc = {"connector_id": connector["id"], "tunnel_id": tun.id, "tun_type": tun.tun_type,
+           "connections": len(connector["conns"]), "version": connector["version"], "arch": connector["arch"]}
+    if "config_version" in connector:
+        doc["config_version"] = connector["config_version"]
+    return doc
+
+
 @bp.route("/_emulator/connectors", methods=["POST"])
 def register_connector():
     st = _state()
     body = json_body()
-    allowed = ("token", "connector_id", "version", "arch", "connections", "origin_ip", "features")
+    allowed = ("token", "connector_id", "version", "arch", "connections", "origin_ip", "features", "colos",
+               "config_version")
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise errors.bad_request("unknown fields: %s" % ", ".join(unknown))
     kwargs = {k: body[k] for k in allowed[1:] if body.get(k) is not None}
     tun, connector = st.register_connector(body.get("token"), **kwargs)
-    return jsonify({"connector_id": connector["id"], "tunnel_id": tun.id, "tun_type": tun.tun_type,
-                    "connections": len(connector["conns"])})
+    return jsonify(_connector_doc(tun, connector))
+
+
+@bp.route("/_emulator/connectors/<connector_id>", methods=["PATCH"])
+def update_connector(connector_id):
+    tun, connector = _state().update_connector(connector_id, json_body())
+    return jsonify(_connector_doc(tun, connector))
 
 
 @bp.route("/_emulator/connectors/<connector_id>", methods=["DELETE"])
@@ -94,6 +109,18 @@ def unregister_connector(connector_id):
         raise errors.connector_not_found(connector_id)
     st.remove_connectors(tun, connector_id)
     return jsonify({"connector_id": connector_id, "tunnel_id": tun.id, "status": tun.status()})
+
+
+@bp.route("/_emulator/settings", methods=["GET"])
+def get_settings():
+    return jsonify(_state().settings)
+
+
+@bp.route("/_emulator/settings", methods=["PATCH"])
+def change_settings():
+    st = _state()
+    st.settings.update(check_settings(json_body()))
+    return jsonify(st.settings)
 
 
 @bp.route("/_emulator/zones", methods=["POST"])

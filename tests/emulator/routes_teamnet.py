@@ -17,7 +17,7 @@ ROUTE_PER_PAGE_DEFAULT = 20
 ROUTE_PER_PAGE_MAX = 1000
 
 
-def _uuid(value, what):
+def uuid_value(value, what):
     try:
         return str(uuid.UUID(value))
     except (ValueError, TypeError, AttributeError):
@@ -25,23 +25,33 @@ def _uuid(value, what):
 
 
 def _network(value, what="network"):
+    """A CIDR filter (query): host bits are masked, a bare address is a /32 or /128."""
     try:
         return ipaddress.ip_network(value, strict=False)
     except (ValueError, TypeError):
         raise errors.bad_request("%s must be an IPv4 or IPv6 CIDR" % what) from None
 
 
-def _existed_at(obj, when):
+def _route_network(value):
+    """A route's network in canonical form (lower case, compressed IPv6).
+
+    The API's own handling of host bits is undocumented (cloudflared masks them before sending,
+    reference §6.9), so they are refused here: a client that forgets to mask fails in tests.
+    """
+    if "/" not in value:
+        raise errors.bad_request("network '%s' must be a CIDR with a prefix length, e.g. 10.0.0.0/24" % value)
+    network = _network(value)
+    try:
+        ipaddress.ip_network(value)
+    except ValueError:
+        raise errors.bad_request("network '%s' has host bits set; send %s" % (value, network)) from None
+    return str(network)
+
+
+def existed_then(obj, when):
     created = parse_time(obj["created_at"])
     deleted = parse_time(obj["deleted_at"]) if obj["deleted_at"] else None
     return created <= when and (deleted is None or deleted > when)
-
-
-def _default_vnet():
-    for vnet in state().vnets.values():
-        if vnet["deleted_at"] is None and vnet["is_default_network"]:
-            return vnet
-    return None
 
 
 # -- routes ---------------------------------------------------------------------------------
@@ -64,8 +74,8 @@ def _route(route_id):
     return route
 
 
-def _live_tunnel_id(value):
-    tunnel_id = _uuid(value, "tunnel_id")
+def live_tunnel_id(value):
+    tunnel_id = uuid_value(value, "tunnel_id")
     tun = state().tunnels.get(tunnel_id)
     if tun is None or not tun.live:
         raise errors.bad_request("tunnel_id %s is not a live tunnel" % tunnel_id)
@@ -73,7 +83,7 @@ def _live_tunnel_id(value):
 
 
 def _live_vnet_id(value):
-    vnet_id = _uuid(value, "virtual_network_id")
+    vnet_id = uuid_value(value, "virtual_network_id")
     vnet = state().vnets.get(vnet_id)
     if vnet is None or vnet["deleted_at"] is not None:
         raise errors.bad_request("virtual_network_id %s is not a live virtual network" % vnet_id)
@@ -119,7 +129,7 @@ def routes_list(account_id):
             continue
         if superset is not None and (network.version != superset.version or not network.supernet_of(superset)):
             continue
-        if existed_at and not _existed_at(route, existed_at):
+        if existed_at and not existed_then(route, existed_at):
             continue
         if tunnel_id and route["tunnel_id"] != tunnel_id:
             continue
@@ -138,18 +148,14 @@ def routes_list(account_id):
 def route_create(account_id):
     require_write()
     body = json_body()
-    network = _network(field(body, "network", str, required=True))
-    tunnel_id = _live_tunnel_id(field(body, "tunnel_id", str, required=True))
+    network = _route_network(field(body, "network", str, required=True))
+    tunnel_id = live_tunnel_id(field(body, "tunnel_id", str, required=True))
     comment = field(body, "comment", str, default="")
     vnet_id = field(body, "virtual_network_id", str)
-    if vnet_id is not None:
-        vnet_id = _live_vnet_id(vnet_id)
-    else:
-        default = _default_vnet()
-        vnet_id = default["id"] if default else None
+    vnet_id = _live_vnet_id(vnet_id) if vnet_id is not None else state().default_vnet()["id"]
     route = {
         "id": str(uuid.uuid4()),
-        "network": str(network),
+        "network": network,
         "tunnel_id": tunnel_id,
         "virtual_network_id": vnet_id,
         "comment": comment,
@@ -173,15 +179,15 @@ def route_patch(account_id, route_id):
     body = json_body()
     updated = dict(route)
     if body.get("network") is not None:
-        updated["network"] = str(_network(field(body, "network", str)))
+        updated["network"] = _route_network(field(body, "network", str))
     if body.get("tunnel_id") is not None:
-        updated["tunnel_id"] = _live_tunnel_id(field(body, "tunnel_id", str))
+        updated["tunnel_id"] = live_tunnel_id(field(body, "tunnel_id", str))
     if body.get("virtual_network_id") is not None:
         updated["virtual_network_id"] = _live_vnet_id(field(body, "virtual_network_id", str))
     if "comment" in body:
         updated["comment"] = field(body, "comment", str, default="")
     if route["deleted_at"] is not None:
-        raise errors.bad_request("route %s is deleted" % route_id)
+        raise errors.route_gone(route_id)
     _check_route_unique(updated)
     route.update(updated)
     return ok(dict(route))
@@ -193,7 +199,7 @@ def route_delete(account_id, route_id):
     route = _route(route_id)
     json_body(required=False)
     if route["deleted_at"] is not None:
-        raise errors.bad_request("route %s is already deleted" % route_id)
+        raise errors.route_gone(route_id)
     route["deleted_at"] = iso(now())
     return ok(dict(route))
 
@@ -205,11 +211,11 @@ def route_by_ip(account_id, ip):
     except ValueError:
         raise errors.bad_request("ip must be an IP address") from None
     vnet_id = request.args.get("virtual_network_id")
+    vnet_id = uuid_value(vnet_id, "virtual_network_id") if vnet_id else None
     fallback = bool_arg("default_virtual_network_fallback")
     fallback = True if fallback is None else fallback
     if not vnet_id and fallback:
-        default = _default_vnet()
-        vnet_id = default["id"] if default else None
+        vnet_id = state().default_vnet()["id"]
     best = None
     for route in state().routes.values():
         if route["deleted_at"] is not None:
@@ -250,11 +256,6 @@ def _check_vnet_name(name, exclude=None):
             raise errors.duplicate_vnet()
 
 
-def _make_default(vnet):
-    for other in state().vnets.values():
-        other["is_default_network"] = other is vnet
-
-
 @bp.route(ACCOUNT + "/teamnet/virtual_networks", methods=["GET"])
 def vnets_list(account_id):
     vnet_id = request.args.get("id")
@@ -288,18 +289,7 @@ def vnet_create(account_id):
     if is_default is None:
         is_default = field(body, "is_default", bool, default=False)
     _check_vnet_name(name)
-    vnet = {
-        "id": str(uuid.uuid4()),
-        "name": name,
-        "comment": comment,
-        "is_default_network": False,
-        "created_at": iso(now()),
-        "deleted_at": None,
-    }
-    state().vnets[vnet["id"]] = vnet
-    if is_default:
-        _make_default(vnet)
-    return ok(dict(vnet))
+    return ok(dict(state().add_vnet(name, comment, is_default)))
 
 
 @bp.route(ACCOUNT + "/teamnet/virtual_networks/<vnet_id>", methods=["GET"])
@@ -318,7 +308,7 @@ def vnet_patch(account_id, vnet_id):
     if is_default is None:
         is_default = field(body, "is_default", bool)
     if vnet["deleted_at"] is not None:
-        raise errors.bad_request("virtual network %s is deleted" % vnet_id)
+        raise errors.vnet_gone(vnet_id)
     if name is not None:
         _check_vnet_name(name, exclude=vnet_id)
     if is_default is False and vnet["is_default_network"]:
@@ -328,7 +318,7 @@ def vnet_patch(account_id, vnet_id):
     if comment is not None:
         vnet["comment"] = comment
     if is_default:
-        _make_default(vnet)
+        state().make_default_vnet(vnet)
     return ok(dict(vnet))
 
 
@@ -337,10 +327,16 @@ def vnet_delete(account_id, vnet_id):
     require_write()
     vnet = _vnet(vnet_id)
     json_body(required=False)
+    force = bool_arg("force")
     if vnet["deleted_at"] is not None:
-        raise errors.bad_request("virtual network %s is already deleted" % vnet_id)
-    in_use = any(r["deleted_at"] is None and r["virtual_network_id"] == vnet_id for r in state().routes.values())
-    if in_use or vnet["is_default_network"]:
-        raise errors.vnet_in_use()
-    vnet["deleted_at"] = iso(now())
+        raise errors.vnet_gone(vnet_id)
+    if vnet["is_default_network"]:
+        raise errors.vnet_is_default()
+    routes = state().live_routes(vnet_id=vnet_id)
+    if routes and not force:
+        raise errors.vnet_in_use([r["id"] for r in routes])
+    stamp = iso(now())
+    for route in routes:  # force: the routes go with the network (reference §6.9: deleted or moved)
+        route["deleted_at"] = stamp
+    vnet["deleted_at"] = stamp
     return ok(dict(vnet))

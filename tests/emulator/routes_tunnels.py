@@ -156,11 +156,12 @@ def _delete(tunnel_id, tun_type):
     cascade = bool_arg("cascade")
     if not tun.live:
         raise errors.tunnel_deleted(tunnel_id)
-    if tun.connections():
-        if not cascade:
-            raise errors.active_connections()
-        st.remove_connectors(tun)
-    tun.deleted_at = now()
+    if tun.connections() and not cascade:
+        raise errors.active_connections()
+    when = now()
+    st.release_tunnel_routes(tun, when)  # refuses (1023) or deletes the CIDR routes, per the setting
+    st.remove_connectors(tun)
+    tun.deleted_at = when
     return ok(tun.to_api())
 
 
@@ -298,8 +299,7 @@ def cfd_config_put(account_id, tunnel_id):
     validate_config(config)
     tun.config_version += 1
     tun.config = {"config": copy.deepcopy(config), "created_at": now()}
-    for connector in tun.connectors.values():
-        connector["config_version"] = tun.config_version
+    st.config_changed(tun)
     return ok(st.config_doc(tun))
 
 

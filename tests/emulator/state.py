@@ -23,7 +23,13 @@ DEFAULT_CONFIG = {
     # extra bearer tokens: {"<token>": "read" | "write"}
     "tokens": {},
     "zones": ["example.com", "dev.example.com"],
+    # what deleting a tunnel does to its routes (reference §6.9): "cascade" = its CIDR routes are
+    # deleted with it (the current API); "refuse" = 400 1023 while it has live routes (the 2023 API)
+    "tunnel_delete_routes": "cascade",
 }
+
+# settings a test may change at run time (PATCH /_emulator/settings); reset restores the configured value
+SETTINGS = {"tunnel_delete_routes": ("cascade", "refuse")}
 
 DEFAULT_CONNECTOR_VERSION = "2026.8.2"
 DEFAULT_ARCH = "linux_amd64"
@@ -48,6 +54,18 @@ def parse_time(value):
     return dt
 
 
+def check_settings(values):
+    """Return the validated settings, or raise a 400 naming the bad key or value."""
+    if not isinstance(values, dict):
+        raise errors.bad_request("settings must be an object")
+    for key, value in values.items():
+        if key not in SETTINGS:
+            raise errors.bad_request("unknown setting '%s' (known: %s)" % (key, ", ".join(sorted(SETTINGS))))
+        if value not in SETTINGS[key]:
+            raise errors.bad_request("setting '%s' must be one of %s" % (key, ", ".join(SETTINGS[key])))
+    return dict(values)
+
+
 def hex_id():
     return uuid.uuid4().hex
 
@@ -63,6 +81,17 @@ def check_secret(secret):
     if len(raw) < 32:
         raise errors.bad_secret()
     return secret
+
+
+def _text(value, what):
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise errors.bad_request("%s must be a non-empty string" % what)
+    return value
+
+
+def _config_version(value):
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise errors.bad_request("config_version must be a non-negative integer (or null to follow the tunnel)")
 
 
 def new_secret():
@@ -97,6 +126,7 @@ class Tunnel:
         # [start, end or None] intervals with >= 1 connection, for was_active_at
         self.active_intervals = []
         self.connectors = {}  # connector id -> connector dict (insertion ordered)
+        self.pinned_config = set()  # connector ids whose config_version a test set (they skip config PUTs)
         self.config = None  # cfd_tunnel remote configuration {"config", "created_at"}
         self.config_version = 0
 
@@ -107,8 +137,12 @@ class Tunnel:
     def connections(self):
         return [conn for connector in self.connectors.values() for conn in connector["conns"]]
 
+    def serving(self):
+        """Connections not pending a reconnect: the ones that carry traffic."""
+        return [conn for conn in self.connections() if not conn["is_pending_reconnect"]]
+
     def status(self):
-        if self.connections():
+        if self.serving():
             return "healthy"
         if self.active_intervals:
             return "down"
@@ -116,7 +150,7 @@ class Tunnel:
 
     def connections_changed(self):
         """Update conns_active_at / conns_inactive_at after connectors came or went."""
-        active = bool(self.connections())
+        active = bool(self.serving())
         was_active = bool(self.active_intervals) and self.active_intervals[-1][1] is None
         stamp = now()
         if active and not was_active:
@@ -147,7 +181,6 @@ class Tunnel:
             "created_at": iso(self.created_at),
             "deleted_at": iso(self.deleted_at),
             "name": self.name,
-            "connections": copy.deepcopy(self.connections()),
             "conns_active_at": iso(self.conns_active_at),
             "conns_inactive_at": iso(self.conns_inactive_at),
             "tun_type": self.tun_type,
@@ -193,8 +226,11 @@ class State:
             # configured zones stay with their ids; zones added through the control API go
             self.zones = dict(self.configured_zones)
             self.tunnels = {}  # id -> Tunnel, creation ordered
+            self.settings = check_settings({k: self.config[k] for k in SETTINGS})
             self.routes = {}
+            self.hostname_routes = {}
             self.vnets = {}
+            self.add_vnet("default", is_default=True)
             self.records = {zone_id: {} for zone_id in self.zones}
             self.request_log = []
             self.faults = []
@@ -252,8 +288,13 @@ class State:
     # -- connectors -----------------------------------------------------------------
 
     def register_connector(self, token, connector_id=None, version=None, arch=None, connections=4, origin_ip=None,
-                           features=None):
-        """Validate a tunnel token like the edge does and attach a connector."""
+                           features=None, colos=None, config_version=None):
+        """Validate a tunnel token like the edge does and attach a connector.
+
+        A cfd_tunnel connector reports the tunnel's current configuration version and follows
+        later PUTs, unless `config_version` is given: then it stays at that version (a stale
+        connector) until update_connector unpins it.
+        """
         if not isinstance(token, str) or not token:
             raise errors.bad_connector_token()
         try:
@@ -274,8 +315,16 @@ class State:
         for other in self.tunnels.values():
             if connector_id in other.connectors and other is not tun:
                 raise errors.bad_request("connector_id is connected to another tunnel")
-        version = version or DEFAULT_CONNECTOR_VERSION
-        origin_ip = origin_ip or "198.51.100.%d" % random.randint(1, 254)
+        version = _text(version, "version") or DEFAULT_CONNECTOR_VERSION
+        arch = _text(arch, "arch") or DEFAULT_ARCH
+        origin_ip = _text(origin_ip, "origin_ip") or "198.51.100.%d" % random.randint(1, 254)
+        if colos is None:
+            colos = COLOS
+        elif not isinstance(colos, list) or not colos or not all(isinstance(c, str) and c for c in colos):
+            raise errors.bad_request("colos must be a non-empty list of colo names")
+        if features is not None and (not isinstance(features, list) or not all(isinstance(f, str) for f in features)):
+            raise errors.bad_request("features must be a list of strings")
+        _config_version(config_version)
         stamp = iso(now())
         conns = []
         for index in range(connections):
@@ -285,24 +334,72 @@ class State:
                 "uuid": conn_id,
                 "client_id": connector_id,
                 "client_version": version,
-                "colo_name": COLOS[index % len(COLOS)],
+                "colo_name": colos[index % len(colos)],
                 "opened_at": stamp,
                 "origin_ip": origin_ip,
                 "is_pending_reconnect": False,
             })
         connector = {
             "id": connector_id,
-            "arch": arch or DEFAULT_ARCH,
+            "arch": arch,
             "version": version,
             "run_at": stamp,
             "features": list(features) if features is not None else ["ha-origin", "serialized_headers"],
             "conns": conns,
         }
-        if tun.tun_type == "cfd_tunnel":
-            connector["config_version"] = tun.config_version
         tun.connectors[connector_id] = connector
+        if tun.tun_type == "cfd_tunnel":
+            self._set_config_version(tun, connector, config_version)
         tun.connections_changed()
         return tun, connector
+
+    def update_connector(self, connector_id, changes):
+        """What a test may change on a running connector: version, arch, config_version, pending_reconnect."""
+        allowed = ("version", "arch", "config_version", "pending_reconnect")
+        unknown = sorted(set(changes) - set(allowed))
+        if unknown:
+            raise errors.bad_request("unknown fields: %s (known: %s)" % (", ".join(unknown), ", ".join(allowed)))
+        tun = self.find_connector(connector_id)
+        if tun is None:
+            raise errors.connector_not_found(connector_id)
+        connector = tun.connectors[connector_id]
+        pending = changes.get("pending_reconnect")
+        if pending is not None and not isinstance(pending, bool):
+            raise errors.bad_request("pending_reconnect must be a boolean")
+        if "config_version" in changes:
+            if tun.tun_type != "cfd_tunnel":
+                raise errors.bad_request("WARP connectors have no config_version")
+            _config_version(changes["config_version"])
+        version = _text(changes.get("version"), "version")
+        arch = _text(changes.get("arch"), "arch")
+        if version:
+            connector["version"] = version
+            for conn in connector["conns"]:
+                conn["client_version"] = version
+        if arch:
+            connector["arch"] = arch
+        if "config_version" in changes:
+            self._set_config_version(tun, connector, changes["config_version"])
+        if pending is not None:
+            for conn in connector["conns"]:
+                conn["is_pending_reconnect"] = pending
+            tun.connections_changed()
+        return tun, connector
+
+    @staticmethod
+    def _set_config_version(tun, connector, pinned):
+        if pinned is None:
+            tun.pinned_config.discard(connector["id"])
+            connector["config_version"] = tun.config_version
+        else:
+            tun.pinned_config.add(connector["id"])
+            connector["config_version"] = pinned
+
+    def config_changed(self, tun):
+        """After a configuration PUT: every connector not pinned by a test picks the new version up."""
+        for connector in tun.connectors.values():
+            if connector["id"] not in tun.pinned_config:
+                connector["config_version"] = tun.config_version
 
     def find_connector(self, connector_id):
         for tun in self.tunnels.values():
@@ -313,9 +410,60 @@ class State:
     def remove_connectors(self, tun, client_id=None):
         if client_id is None:
             tun.connectors.clear()
+            tun.pinned_config.clear()
         else:
             tun.connectors.pop(client_id, None)
+            tun.pinned_config.discard(client_id)
         tun.connections_changed()
+
+    # -- routes and virtual networks --------------------------------------------------
+
+    def add_vnet(self, name, comment="", is_default=False):
+        vnet = {
+            "id": str(uuid.uuid4()),
+            "name": name,
+            "comment": comment,
+            "is_default_network": False,
+            "created_at": iso(now()),
+            "deleted_at": None,
+        }
+        self.vnets[vnet["id"]] = vnet
+        if is_default:
+            self.make_default_vnet(vnet)
+        return vnet
+
+    def make_default_vnet(self, vnet):
+        """The API keeps exactly one default network: making one the default un-defaults the other."""
+        for other in self.vnets.values():
+            other["is_default_network"] = other is vnet
+
+    def default_vnet(self):
+        return next(v for v in self.vnets.values() if v["deleted_at"] is None and v["is_default_network"])
+
+    def live_routes(self, tunnel_id=None, vnet_id=None):
+        return [r for r in self.routes.values() if r["deleted_at"] is None
+                and (tunnel_id is None or r["tunnel_id"] == tunnel_id)
+                and (vnet_id is None or r["virtual_network_id"] == vnet_id)]
+
+    def live_hostname_routes(self, tunnel_id=None):
+        return [r for r in self.hostname_routes.values() if r["deleted_at"] is None
+                and (tunnel_id is None or r["tunnel_id"] == tunnel_id)]
+
+    def release_tunnel_routes(self, tun, when):
+        """Apply the tunnel_delete_routes setting before a tunnel is deleted (reference §6.9).
+
+        cascade: its CIDR routes are deleted with it; hostname routes stay (the reference says
+        nothing about them), so a client has to remove them itself. refuse: 400 1023 while any
+        live CIDR or hostname route uses the tunnel.
+        """
+        cidr = self.live_routes(tunnel_id=tun.id)
+        if self.settings["tunnel_delete_routes"] == "refuse":
+            count = len(cidr) + len(self.live_hostname_routes(tunnel_id=tun.id))
+            if count:
+                raise errors.tunnel_has_routes(count)
+            return
+        for route in cidr:
+            route["deleted_at"] = iso(when)
 
     # -- configuration --------------------------------------------------------------
 
@@ -347,9 +495,11 @@ class State:
                 "account_id": self.account_id,
                 "tunnels": tunnels,
                 "routes": copy.deepcopy(list(self.routes.values())),
+                "hostname_routes": copy.deepcopy(list(self.hostname_routes.values())),
                 "virtual_networks": copy.deepcopy(list(self.vnets.values())),
                 "zones": copy.deepcopy(list(self.zones.values())),
                 "dns_records": copy.deepcopy([rec for recs in self.records.values() for rec in recs.values()]),
+                "settings": dict(self.settings),
                 "faults": copy.deepcopy(self.faults),
                 "random_faults": copy.deepcopy(self.random_faults),
                 "request_count": len(self.request_log),

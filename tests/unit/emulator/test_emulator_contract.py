@@ -20,6 +20,10 @@ below in `_patch_spec` and nowhere else:
   `nullable` on every level openapi-core looks at; null is what the reference (§9) specifies.
 Requests are not validated against the spec (ingress `hostname` is marked required and the
 2024 DNS request body lists server-only fields as required: reference §10).
+
+The hostname routes (reference §6.8) are not in the JSON: `_with_hostname_routes` adds their
+five operations, written from the reference's description of the object and the list filters,
+so that they are held to a schema (and to the same coverage rule) like every other path.
 """
 
 import copy
@@ -66,6 +70,67 @@ def _spec_path():
     return first
 
 
+HOSTNAME_ROUTES = "/accounts/{account_id}/zerotrust/routes/hostname"
+
+
+def _with_hostname_routes(spec):
+    """A copy of the spec with the §6.8 hostname-route operations (2026-only, not in the JSON)."""
+    spec = copy.deepcopy(spec)
+    schemas = spec["components"]["schemas"]
+    uuid_string = {"type": "string", "format": "uuid", "maxLength": 36}
+    schemas["hostname_route"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "hostname", "tunnel_id", "tunnel_name", "tun_type", "comment", "created_at", "deleted_at"],
+        "properties": {
+            "id": uuid_string,
+            "hostname": {"type": "string", "maxLength": 254},
+            "tunnel_id": uuid_string,
+            "tunnel_name": {"type": "string"},
+            "tun_type": {"$ref": "#/components/schemas/tunnel_tunnel_type"},
+            "comment": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "deleted_at": {"type": "string", "format": "date-time", "nullable": True},
+        },
+    }
+    single = {"allOf": [{"$ref": "#/components/schemas/tunnel_api-response-single"},
+                        {"type": "object", "properties": {"result": {"$ref": "#/components/schemas/hostname_route"}}}]}
+    collection = {"allOf": [{"$ref": "#/components/schemas/tunnel_api-response-collection"},
+                            {"type": "object", "required": ["result_info"], "properties": {
+                                "result": {"type": "array", "items": {"$ref": "#/components/schemas/hostname_route"}}}}]}
+    failure = {"$ref": "#/components/schemas/tunnel_api-response-common-failure"}
+    account = {"name": "account_id", "in": "path", "required": True,
+               "schema": {"$ref": "#/components/schemas/tunnel_account_id"}}
+    route_id = {"name": "hostname_route_id", "in": "path", "required": True, "schema": uuid_string}
+    filters = [{"name": name, "in": "query", "schema": schema} for name, schema in (
+        ("id", uuid_string), ("hostname", {"type": "string"}), ("tunnel_id", uuid_string),
+        ("comment", {"type": "string"}), ("existed_at", {"type": "string", "format": "date-time"}),
+        ("is_deleted", {"type": "boolean"}), ("page", {"type": "number", "minimum": 1}),
+        ("per_page", {"type": "number", "minimum": 1, "maximum": 1000}))]
+    body = {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "hostname": {"type": "string"}, "tunnel_id": uuid_string, "comment": {"type": "string"}}}}}}
+
+    def operation(parameters, success, request_body=None):
+        op = {"parameters": parameters, "responses": {
+            "200": {"description": "success", "content": {"application/json": {"schema": success}}},
+            "4XX": {"description": "failure", "content": {"application/json": {"schema": {
+                "allOf": [single, failure]}}}}}}
+        if request_body:
+            op["requestBody"] = request_body
+        return op
+
+    spec["paths"][HOSTNAME_ROUTES] = {
+        "get": operation([account] + filters, collection),
+        "post": operation([account], single, body),
+    }
+    spec["paths"][HOSTNAME_ROUTES + "/{hostname_route_id}"] = {
+        "get": operation([account, route_id], single),
+        "patch": operation([account, route_id], single, body),
+        "delete": operation([account, route_id], single),
+    }
+    return spec
+
+
 def _patch_spec(spec, server_url):
     spec = copy.deepcopy(spec)
     spec["servers"] = [{"url": server_url}]
@@ -81,10 +146,6 @@ def _patch_spec(spec, server_url):
             media["schema"] = failure[0]
     for name in NULLABLE_BY_PROSE:
         schemas[name]["nullable"] = True
-    # a route's virtual network is computed by the server and is null when no default network exists
-    for name, schema in schemas.items():
-        if name.startswith("tunnel_virtual_network_id"):
-            schema["nullable"] = True
     for name, schema in schemas.items():
         if name.endswith("api-response-common-failure"):
             schema["properties"]["result"] = {"nullable": True, "enum": [None]}
@@ -103,7 +164,7 @@ def openapi(emulator_server):
         pytest.skip(message)
     from openapi_core import OpenAPI  # pylint: disable=import-outside-toplevel
     with open(path, encoding="utf-8") as handle:
-        spec = json.load(handle)
+        spec = _with_hostname_routes(json.load(handle))
     return spec, OpenAPI.from_dict(_patch_spec(spec, emulator_server.base_url))
 
 
@@ -211,20 +272,49 @@ def test_responses_match_openapi(api, emulator, openapi):
     c.call("PATCH", acct + "/teamnet/virtual_networks/" + missing, 404, json={"comment": "x"})
     route = c.call("POST", acct + "/teamnet/routes", 200, json={"network": "10.0.0.0/16", "tunnel_id": tun["id"]})
     c.call("POST", acct + "/teamnet/routes", 409, json={"network": "10.0.0.0/16", "tunnel_id": tun["id"]})
+    c.call("POST", acct + "/teamnet/routes", 400, json={"network": "10.0.0.1/16", "tunnel_id": tun["id"]})
     r = acct + "/teamnet/routes/" + route["id"]
     c.call("GET", acct + "/teamnet/routes", 200)
+    c.call("GET", acct + "/teamnet/routes", 200, params={"is_deleted": "true", "tun_types": "cfd_tunnel"})
     c.call("GET", acct + "/teamnet/routes", 400, params={"per_page": 5000})
     c.call("GET", r, 200)
     c.call("GET", acct + "/teamnet/routes/" + missing, 404)
     c.call("GET", acct + "/teamnet/routes/ip/10.0.1.1", 200)
+    c.call("GET", acct + "/teamnet/routes/ip/10.0.1.1", 200, params={"virtual_network_id": vnet["id"]})
     c.call("GET", acct + "/teamnet/routes/ip/192.168.0.1", 404)
     c.call("PATCH", r, 200, json={"comment": "y"})
     c.call("PATCH", acct + "/teamnet/routes/" + missing, 404, json={"comment": "y"})
-    c.call("DELETE", v, 400)  # in use
-    c.call("DELETE", r, 200)
-    c.call("DELETE", r, 400)
+    c.call("DELETE", v, 400)  # the default network
     other = c.call("POST", acct + "/teamnet/virtual_networks", 200, json={"name": "v2"})
-    c.call("DELETE", acct + "/teamnet/virtual_networks/" + other["id"], 200)
+    o = acct + "/teamnet/virtual_networks/" + other["id"]
+    moved = c.call("PATCH", r, 200, json={"virtual_network_id": other["id"]})
+    assert moved["virtual_network_id"] == other["id"]
+    c.call("DELETE", o, 400)  # in use
+    c.call("DELETE", r, 200)
+    c.call("DELETE", r, 404)  # 1015: no longer routed
+    c.call("GET", r, 200)  # deleted routes stay readable
+    c.call("DELETE", o, 200)
+    c.call("DELETE", o, 404)  # 1054: already deleted
+    forced = c.call("POST", acct + "/teamnet/virtual_networks", 200, json={"name": "v3"})
+    c.call("POST", acct + "/teamnet/routes", 200, json={"network": "10.3.0.0/16", "tunnel_id": tun["id"],
+                                                        "virtual_network_id": forced["id"]})
+    c.call("DELETE", acct + "/teamnet/virtual_networks/" + forced["id"], 200, params={"force": "true"})
+
+    # hostname routes (reference §6.8)
+    h = acct + "/zerotrust/routes/hostname"
+    hroute = c.call("POST", h, 200, json={"hostname": "*.Wiki.Internal.", "tunnel_id": tun["id"], "comment": "w"})
+    assert hroute["hostname"] == "wiki.internal"
+    c.call("POST", h, 409, json={"hostname": "wiki.internal", "tunnel_id": tun["id"]})
+    c.call("POST", h, 400, json={"hostname": "wiki.internal:443", "tunnel_id": tun["id"]})
+    c.call("GET", h, 200, params={"hostname": "WIKI", "is_deleted": "false"})
+    c.call("GET", h, 400, params={"per_page": 1001})
+    hr = h + "/" + hroute["id"]
+    c.call("GET", hr, 200)
+    c.call("GET", h + "/" + missing, 404)
+    c.call("PATCH", hr, 200, json={"comment": "wiki"})
+    c.call("PATCH", hr, 400, json={"hostname": "a.*.internal"})
+    c.call("DELETE", hr, 200)
+    c.call("DELETE", hr, 404)
 
     # token verify
     c.call("GET", "/user/tokens/verify", 200)
@@ -252,7 +342,11 @@ def test_responses_match_openapi(api, emulator, openapi):
     c.call("DELETE", d + "/" + rec["id"], 200)
     c.call("DELETE", d + "/" + rec["id"], 404)
 
-    # deletes last
+    # deletes last; the 2023 behaviour refuses to delete a tunnel that has routes (1023)
+    c.call("POST", acct + "/teamnet/routes", 200, json={"network": "10.9.0.0/16", "tunnel_id": warp["id"]})
+    emulator.control.settings(tunnel_delete_routes="refuse")
+    c.call("DELETE", w, 400, json={})
+    emulator.control.settings(tunnel_delete_routes="cascade")
     c.call("DELETE", w, 200, json={})
     c.call("DELETE", w, 400, json={})
     c.call("DELETE", t, 200, params={"cascade": "true"}, json={})

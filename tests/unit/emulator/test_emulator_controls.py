@@ -138,10 +138,16 @@ def test_reset_empties_state_but_keeps_zones_and_credentials(api, emulator):
     api.ok("POST", "/accounts/{account}/teamnet/virtual_networks", json={"name": "v"})
     zone = api.ok("GET", "/zones", params={"name": "example.com"})[0]
     api.ok("POST", "/zones/%s/dns_records" % zone["id"], json={"type": "TXT", "name": "a", "content": "b"})
+    api.ok("POST", "/accounts/{account}/teamnet/routes", json={"network": "10.0.0.0/8", "tunnel_id": tun["id"]})
+    api.ok("POST", "/accounts/{account}/zerotrust/routes/hostname", json={"hostname": "a.internal",
+                                                                          "tunnel_id": tun["id"]})
+    emulator.control.settings(tunnel_delete_routes="refuse")
     emulator.control.fault(action="429", count=5, path="^/nothing")
     emulator.control.reset()
     state = emulator.control.state()
-    assert state["tunnels"] == [] and state["routes"] == [] and state["virtual_networks"] == []
+    assert state["tunnels"] == [] and state["routes"] == [] and state["hostname_routes"] == []
+    assert [(v["name"], v["is_default_network"]) for v in state["virtual_networks"]] == [("default", True)]
+    assert state["settings"] == {"tunnel_delete_routes": "cascade"}
     assert state["dns_records"] == [] and state["faults"] == [] and state["request_count"] == 0
     zone_names = [z["name"] for z in state["zones"]]
     assert zone_names == ["example.com", "dev.example.com"]  # configured zones stay, added ones go

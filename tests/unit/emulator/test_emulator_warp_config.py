@@ -6,7 +6,7 @@ import json
 WARP = "/accounts/{account}/warp_connector"
 TUNNELS = "/accounts/{account}/cfd_tunnel"
 ALL = "/accounts/{account}/tunnels"
-WARP_FIELDS = {"id", "account_tag", "created_at", "deleted_at", "name", "connections", "conns_active_at",
+WARP_FIELDS = {"id", "account_tag", "created_at", "deleted_at", "name", "conns_active_at",
                "conns_inactive_at", "tun_type", "status", "metadata"}
 
 
