@@ -116,7 +116,8 @@ class Work(object):
         """Resolve every Reference option to an id. ``must_exist``: a missing object is an error
         naming the option (a placeholder in check mode); otherwise it marks the task unresolved."""
         for reference in self.references:
-            if reference.present_only and not must_exist:
+            if (reference.present_only and not must_exist) or (
+                    self.params.get(reference.option) is None and reference.default is None):
                 continue
             obj = self.resolve(reference, must_exist)
             if obj is None:

@@ -90,6 +90,15 @@ options:
       - The token needs the C(DNS Write) permission on the zones.
     type: bool
     default: false
+  delete_routes:
+    description:
+      - With O(state=absent), first remove the tunnel's private-network routes, CIDR routes
+        (M(edgeops.cloudflare.tunnel_route)) and hostname routes (M(edgeops.cloudflare.hostname_route)), and report
+        them in RV(routes_removed), the same in check mode.
+      - The API either removes a tunnel's CIDR routes together with the tunnel (its hostname routes stay), or, as it
+        did until 2023, refuses to delete a tunnel that still has routes; with this option a teardown works either way.
+    type: bool
+    default: false
 notes:
   - "Request cost: an unchanged tunnel found by name costs one request; creating costs two; renaming by
     id two; deleting by name two, three with O(cleanup_connections); O(delete_dns_records) adds one request
@@ -226,6 +235,27 @@ connections_removed:
   returned: when O(cleanup_connections=true)
   type: list
   elements: str
+routes_removed:
+  description: The CIDR and hostname routes of the tunnel that were (or in check mode would be) removed with O(delete_routes).
+  returned: when O(state=absent) deletes the tunnel (or would) and O(delete_routes=true)
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Route id.
+      type: str
+    kind:
+      description: V(network) for a CIDR route, V(hostname) for a hostname route.
+      type: str
+    network:
+      description: The CIDR of a CIDR route.
+      type: str
+    virtual_network_id:
+      description: The virtual network of a CIDR route.
+      type: str
+    hostname:
+      description: The hostname of a hostname route.
+      type: str
 """
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task

@@ -68,6 +68,15 @@ options:
     type: str
     choices: [on_create, always]
     default: on_create
+  delete_routes:
+    description:
+      - With O(state=absent), first remove the WARP connector's private-network routes, CIDR routes
+        (M(edgeops.cloudflare.tunnel_route)) and hostname routes (M(edgeops.cloudflare.hostname_route)), and report
+        them in RV(routes_removed), the same in check mode.
+      - The API either removes a tunnel's CIDR routes together with the tunnel (its hostname routes stay), or, as it
+        did until 2023, refuses to delete a tunnel that still has routes; with this option a teardown works either way.
+    type: bool
+    default: false
 notes:
   - "Request cost: an unchanged WARP connector found by name costs one request; creating costs two, three
     with O(tunnel_secret); renaming by id two; deleting by name two."
@@ -155,6 +164,27 @@ secret_rotated:
   description: True when the secret was (or in check mode would be) rotated.
   returned: when the secret was rotated
   type: bool
+routes_removed:
+  description: The CIDR and hostname routes of the WARP connector that were (or in check mode would be) removed with O(delete_routes).
+  returned: when O(state=absent) deletes the WARP connector (or would) and O(delete_routes=true)
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Route id.
+      type: str
+    kind:
+      description: V(network) for a CIDR route, V(hostname) for a hostname route.
+      type: str
+    network:
+      description: The CIDR of a CIDR route.
+      type: str
+    virtual_network_id:
+      description: The virtual network of a CIDR route.
+      type: str
+    hostname:
+      description: The hostname of a hostname route.
+      type: str
 """
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
