@@ -325,6 +325,8 @@ class State:
         if features is not None and (not isinstance(features, list) or not all(isinstance(f, str) for f in features)):
             raise errors.bad_request("features must be a list of strings")
         _config_version(config_version)
+        if config_version is not None and tun.tun_type != "cfd_tunnel":
+            raise errors.bad_request("WARP connectors have no config_version")
         stamp = iso(now())
         conns = []
         for index in range(connections):

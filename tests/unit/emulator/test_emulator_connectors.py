@@ -95,6 +95,9 @@ def test_bad_connector_changes_are_refused(api, emulator):
     for body in ({"colos": []}, {"colos": "AMS"}, {"config_version": True}, {"features": "x"}, {"arch": 5}):
         body["token"] = tun["token"]
         assert requests.post(emulator.root_url + "/_emulator/connectors", json=body, timeout=5).status_code == 400
+    warp_token = api.ok("GET", WARP + "/" + warp["id"] + "/token")
+    assert requests.post(emulator.root_url + "/_emulator/connectors", json={"token": warp_token, "config_version": 1},
+                         timeout=5).status_code == 400
     assert "config_version" not in api.ok("GET", WARP + "/" + warp["id"] + "/connectors/" + wid)
 
 
