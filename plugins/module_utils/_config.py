@@ -5,12 +5,35 @@
 
 from __future__ import annotations
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ._common import ModuleError
 from ._dns import TunnelDns
-from ._ingress import Configuration, TaskIngress, build, check_ingress, check_origin_request, check_service, \
-    owned_hostnames, removed_hostnames, same
+from ._ingress import (
+    Configuration,
+    TaskIngress,
+    build,
+    check_ingress,
+    check_origin_request,
+    check_service,
+    describe_rule,
+    owned_hostnames,
+    removed_hostnames,
+    same,
+    shadowed,
+)
 from ._resource import Document
 from ._tunnels import CfdTunnel, config_src_of
+
+
+def overwrite_mode(value):
+    """``dns_overwrite`` as one of never, orphaned, always (it takes booleans and ``orphaned``)."""
+    if isinstance(value, str) and value.strip().lower() == "orphaned":
+        return "orphaned"
+    try:
+        return "always" if boolean(value, strict=True) else "never"
+    except TypeError:
+        raise ModuleError("dns_overwrite must be false, true or orphaned, got %r." % (value,))
 
 
 class TunnelConfig(Document):
@@ -33,7 +56,8 @@ class TunnelConfig(Document):
             check_origin_request(params["origin_request"], "origin_request")
             if params["catch_all_service"] is not None:
                 check_service(params["catch_all_service"], "catch_all_service")
-        if params["dns_overwrite"] and not params["dns"]:
+        params["dns_overwrite"] = overwrite_mode(params["dns_overwrite"])
+        if params["dns_overwrite"] != "never" and not params["dns"]:
             raise ModuleError("dns_overwrite only makes sense with dns: true.")
 
     def __init__(self, client, params, check_mode=False, diff=False):
@@ -55,7 +79,17 @@ class TunnelConfig(Document):
         return Configuration(result), None  # an older API shape: the bare configuration
 
     def wanted(self, stored):
-        return build(stored, self.task)
+        wanted = build(stored, self.task)
+        problems = ["ingress rule %d (%s) comes before rule %d (%s) and takes all of its requests"
+                    % (i + 1, describe_rule(wanted.rules[i]), j + 1, describe_rule(wanted.rules[j]))
+                    for i, j in shadowed(wanted.rules)]
+        if problems and self.params["strict_order"] and self.state == "present":
+            raise ModuleError("cloudflared uses the first rule that matches, so some rules can never be reached: %s. "
+                              "List the more specific rule (with a path, or the exact hostname) first."
+                              % "; ".join(problems))
+        self.warnings.extend("cloudflared uses the first matching rule: %s; list the more specific one first." % p
+                             for p in problems)
+        return wanted
 
     def same(self, stored, wanted):
         return same(stored, wanted)
@@ -69,7 +103,7 @@ class TunnelConfig(Document):
     def steps(self, tunnel, stored, wanted):
         if not self.params["dns"]:
             return [], []
-        dns = TunnelDns(self.client, self.params["account_id"], tunnel["id"])
+        dns = TunnelDns(self.client, self.params["account_id"], tunnel["id"], tunnel_of=self.owner.get_by_id)
         before = dns.unpublish(removed_hostnames(stored, wanted, self.task))
         after = dns.publish(owned_hostnames(wanted, self.task), self.params["dns_overwrite"])
         self.warnings.extend(dns.warnings)

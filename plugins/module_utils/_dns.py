@@ -11,7 +11,7 @@ written, applies the plan, and removes only records that point at the given tunn
 from __future__ import annotations
 
 from ._api import CloudflareError
-from ._common import ModuleError
+from ._common import UUID_RE, ModuleError
 from ._resource import Step
 
 TUNNEL_DOMAIN = "cfargotunnel.com"
@@ -36,11 +36,12 @@ def record_view(record):
 class TunnelDns(object):
     """The DNS side of publishing hostnames through one tunnel."""
 
-    def __init__(self, client, account_id, tunnel_id):
+    def __init__(self, client, account_id, tunnel_id, tunnel_of=None):
         self.client = client
         self.account_id = account_id
         self.tunnel_id = tunnel_id
         self.target = tunnel_target(tunnel_id)
+        self.tunnel_of = tunnel_of  # tunnel id -> the account's tunnel (deleted ones too) or None
         self.warnings = []
         self._zones = None
 
@@ -85,11 +86,14 @@ class TunnelDns(object):
             raise ModuleError("DNS name %s in zone %s has %s record(s); a CNAME cannot share its name with other records, "
                               "and this module never removes them: remove them or publish another hostname."
                               % (hostname, zone["name"], ", ".join(sorted(set(r.get("type", "?") for r in blocking)))))
-        if others and not overwrite:
-            found = "; ".join("%s %s -> %s" % (r.get("type"), r.get("name"), r.get("content")) for r in others)
+        orphans = dict((r.get("id"), self.deleted_tunnel(r)) for r in others)
+        if others and not (overwrite == "always" or (overwrite == "orphaned" and all(orphans.values()))):
+            found = "; ".join("%s %s -> %s%s" % (r.get("type"), r.get("name"), r.get("content"),
+                                                 self.orphan_note(orphans[r.get("id")])) for r in others)
+            advice = ("set dns_overwrite: orphaned to replace records of deleted tunnels of this account, or true to "
+                      "replace any record" if any(orphans.values()) else "set dns_overwrite: true to replace it")
             raise ModuleError("DNS name %s in zone %s already has a record that does not point at this tunnel (%s); "
-                              "set dns_overwrite: true to replace it, or publish another hostname."
-                              % (hostname, zone["name"], found))
+                              "%s, or publish another hostname." % (hostname, zone["name"], found, advice))
         step = {"hostname": hostname, "zone": zone, "before": ours[0] if ours else (others[0] if others else None),
                 "remove": [], "patch": None, "create": False}
         if ours:
@@ -108,6 +112,24 @@ class TunnelDns(object):
         else:
             step["action"] = "unchanged"
         return step
+
+    def deleted_tunnel(self, record):
+        """The deleted tunnel of this account that a CNAME points at (an orphaned record), or None."""
+        content = (record.get("content") or "").rstrip(".").lower()
+        if record.get("type") != "CNAME" or not content.endswith("." + TUNNEL_DOMAIN) or self.tunnel_of is None:
+            return None
+        tunnel_id = content[:-len(TUNNEL_DOMAIN) - 1]
+        if not UUID_RE.match(tunnel_id):
+            return None
+        tunnel = self.tunnel_of(tunnel_id)
+        return tunnel if tunnel and tunnel.get("deleted_at") else None
+
+    @staticmethod
+    def orphan_note(tunnel):
+        if not tunnel:
+            return ""
+        return ", the deleted tunnel %r (%s) of this account, deleted at %s" % (
+            tunnel.get("name"), tunnel.get("id"), tunnel.get("deleted_at"))
 
     @staticmethod
     def line(record):

@@ -343,6 +343,24 @@ def wildcard_matches(pattern, hostname):
     return pattern.startswith("*.") and hostname.endswith(pattern[1:]) and hostname != pattern[2:]
 
 
+def covers(first, second):
+    """Whether rule ``first`` takes every request rule ``second`` would match (so ``second``,
+    coming later, is never reached): the same or a covering hostname, and every path or the same one."""
+    host, other = first.get("hostname") or "*", second.get("hostname") or "*"
+    if host != other and not (host == "*" or (host.startswith("*.") and "*" not in other and wildcard_matches(host, other))):
+        return False
+    return not first.get("path") or first.get("path") == second.get("path")
+
+
+def shadowed(rules):
+    """(index of the earlier rule, index of the later rule it shadows) for every such pair."""
+    return [(i, j) for j, later in enumerate(rules) for i, earlier in enumerate(rules[:j]) if covers(earlier, later)]
+
+
+def describe_rule(rule):
+    return "%s%s" % (rule.get("hostname") or "*", " path %s" % rule["path"] if rule.get("path") else " (all paths)")
+
+
 # ---- building the wanted document ---------------------------------------------------------
 
 def catch_all_rule(service):

@@ -174,7 +174,21 @@ options:
     default: false
   dns_overwrite:
     description:
-      - With O(dns=true), replace C(A), C(AAAA) and C(CNAME) records of a published hostname that point elsewhere.
+      - With O(dns=true), what to do with an C(A), C(AAAA) or C(CNAME) record of a published hostname that does not
+        point at this tunnel.
+      - V(false) fails the task before any change, naming the record (and, for a CNAME to a deleted tunnel of this
+        account, that tunnel).
+      - V(orphaned) replaces only CNAMEs that point at a deleted tunnel of this account (left behind when a tunnel
+        was deleted without O(edgeops.cloudflare.cfd_tunnel#module:delete_dns_records)); any other record still fails.
+      - V(true) replaces any such record.
+    type: raw
+    default: false
+  strict_order:
+    description:
+      - cloudflared sends each request to the first rule that matches, so a rule that comes after a rule covering
+        it (the same hostname without a path before one with a path, or a wildcard before a hostname it covers) is
+        never reached. The module warns about every such pair in the configuration it writes.
+      - V(true) fails the task instead, before any change.
     type: bool
     default: false
 notes:
@@ -195,13 +209,14 @@ EXAMPLES = r"""
     name: web-eu-1
     dns: true
     ingress:
-      - hostname: app.example.com
-        service: http://localhost:8080
+      # cloudflared takes the first rule that matches: the /api/ rule goes before the one for all paths.
       - hostname: app.example.com
         path: ^/api/
         service: http://localhost:9000
         origin_request:
           connect_timeout: 5
+      - hostname: app.example.com
+        service: http://localhost:8080
       - hostname: grafana.example.com
         service: https://localhost:3000
         origin_request:
@@ -315,7 +330,8 @@ TASK = Task(
         origin_request=dict(type="dict", options=origin_request_option_spec()),
         catch_all_service=dict(type="str"),
         dns=dict(type="bool", default=False),
-        dns_overwrite=dict(type="bool", default=False),
+        dns_overwrite=dict(type="raw", default=False),
+        strict_order=dict(type="bool", default=False),
     ),
     required_one_of=[["name", "id"]],
 )

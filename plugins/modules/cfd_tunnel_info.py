@@ -34,6 +34,30 @@ options:
       - Add C(connector), the details of this connector (cloudflared instance). Needs a filter that
         matches exactly one tunnel (O(id) or O(name)).
     type: str
+  include_config:
+    description:
+      - Add each remotely managed tunnel's ingress configuration as C(config), in the same snake_case shape that
+        M(edgeops.cloudflare.cfd_tunnel_config) takes (C(ingress), C(origin_request), C(catch_all_service)), so it
+        can be fed back, and its version as C(config_version). Both are null for a locally configured tunnel.
+      - Costs one request per remotely managed tunnel.
+    type: bool
+    default: false
+  include_health:
+    description:
+      - Add connector health. Each connector gets C(connections) (serving connections), C(colos), C(origin_ip),
+        C(outdated) (below O(min_version); null without it) and C(stale_config) (its C(config_version) is behind the
+        tunnel's current configuration version; null for a locally configured tunnel). Each tunnel gets C(health),
+        a summary with C(replicas) (connectors serving), C(replica_limit) (25, the API's limit), C(outdated) and
+        C(stale_config) counts.
+      - Implies the connectors (as O(include_connections) does) and costs one more request per remotely managed
+        tunnel (its configuration version). Implied by O(min_version).
+    type: bool
+    default: false
+  min_version:
+    description:
+      - The oldest cloudflared release to accept, like V(2026.8.2); connectors running an older one are flagged
+        C(outdated). Implies O(include_health).
+    type: str
   wait_for:
     description:
       - Wait until the one matched tunnel meets every condition given, polling the API. Needs O(id) or
@@ -51,6 +75,14 @@ options:
       connector_id:
         description: This connector must be among them, with at least one serving connection.
         type: str
+      no_outdated:
+        description: No connector runs a release older than O(min_version) (which it needs).
+        type: bool
+        default: false
+      no_stale_config:
+        description: No connector is behind the tunnel's current configuration version.
+        type: bool
+        default: false
       timeout:
         description: Seconds to wait in all.
         type: int
@@ -86,6 +118,24 @@ EXAMPLES = r"""
       status: [healthy]
       connectors: 2
       timeout: 300
+
+- name: Connector health of a tunnel, flagging connectors older than 2026.8.2
+  edgeops.cloudflare.cfd_tunnel_info:
+    name: web-eu-1
+    min_version: "2026.8.2"
+  register: web_health
+
+- name: Fail when a connector is outdated or runs a stale configuration
+  ansible.builtin.assert:
+    that:
+      - web_health.tunnels[0].health.outdated == 0
+      - web_health.tunnels[0].health.stale_config == 0
+
+- name: Read a tunnel's published hostnames in the shape cfd_tunnel_config takes
+  edgeops.cloudflare.cfd_tunnel_info:
+    name: web-eu-1
+    include_config: true
+  register: web_config
 
 - name: List tunnels of every type, deleted ones only
   edgeops.cloudflare.cfd_tunnel_info:
@@ -138,9 +188,27 @@ tunnels:
         - The tunnel's connectors (C(id), C(arch), C(version), C(config_version), C(run_at), C(features)),
           each with C(conns), its connections (C(id), C(colo_name), C(opened_at), C(origin_ip),
           C(client_version), C(is_pending_reconnect)).
-      returned: when O(include_connections=true) or O(wait_for) counts connectors
+        - With O(include_health) (or O(min_version)) each also has C(connections), C(colos), C(origin_ip),
+          C(outdated) and C(stale_config).
+      returned: when O(include_connections=true) or O(include_health=true), or O(wait_for) counts connectors
       type: list
       elements: dict
+    health:
+      description:
+        - Connector health of the tunnel, C(replicas) (connectors serving), C(replica_limit) (25),
+          C(outdated) and C(stale_config) (how many connectors are flagged so).
+      returned: when O(include_health=true) or O(min_version) is set
+      type: dict
+    config:
+      description:
+        - The ingress configuration in the shape M(edgeops.cloudflare.cfd_tunnel_config) takes (C(ingress),
+          C(origin_request), C(catch_all_service)); null for a locally configured tunnel.
+      returned: when O(include_config=true)
+      type: dict
+    config_version:
+      description: The version of that configuration; null for a locally configured tunnel.
+      returned: when O(include_config=true)
+      type: int
 connector:
   description: The connector named by O(connector_id), with its connections.
   returned: when O(connector_id) is set
@@ -158,10 +226,15 @@ STATUSES = ["inactive", "degraded", "healthy", "down"]
 TASK = Task(TunnelInfo, list_filter_spec(
     tunnel_types=dict(type="list", elements="str", choices=list(TUNNEL_TYPES)),
     connector_id=dict(type="str"),
+    include_config=dict(type="bool", default=False),
+    include_health=dict(type="bool", default=False),
+    min_version=dict(type="str"),
     wait_for=dict(type="dict", options=dict(
         status=dict(type="list", elements="str", choices=STATUSES),
         connectors=dict(type="int"),
         connector_id=dict(type="str"),
+        no_outdated=dict(type="bool", default=False),
+        no_stale_config=dict(type="bool", default=False),
         timeout=dict(type="int", default=120),
         interval=dict(type="float", default=2),
     )),

@@ -90,7 +90,7 @@ def test_bad_timestamp_and_ids_fail_before_any_request(run_module):
     result = run_module(cfd_tunnel_info, dict(wait_for=dict(status=["healthy"])))
     assert result["failed"] is True and "wait_for needs id or name" in result["msg"]
     result = run_module(cfd_tunnel_info, dict(name="x", wait_for=dict(timeout=5)))
-    assert result["failed"] is True and "at least one of status, connectors or connector_id" in result["msg"]
+    assert result["failed"] is True and "at least one of status, connectors, connector_id, no_outdated" in result["msg"]
     assert run_module.requests() == []
 
 
