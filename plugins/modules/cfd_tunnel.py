@@ -48,7 +48,9 @@ options:
         cloudflared; V(cloudflare) means it is managed remotely (see M(edgeops.cloudflare.cfd_tunnel_config)).
       - Set at creation only; the API cannot change it. When an existing tunnel differs, the task fails
         naming both values rather than replacing the tunnel.
-      - When omitted, a new tunnel is created with the API's default (V(local)) and an existing one is not checked.
+      - When omitted, a new tunnel is created remotely managed (V(cloudflare)), which is what
+        M(edgeops.cloudflare.cfd_tunnel_config), the DNS options and the routes work with; an existing tunnel is not
+        checked. Before version 0.2.0 the default was the API's own, V(local).
     type: str
     choices: [local, cloudflare]
   tunnel_secret:
