@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import grp
 import json
+import os
+import pwd
+import stat
+import tempfile
 
 from ._api import CloudflareError
 from ._common import ModuleError, check_name, check_timestamp, check_tunnel_secret, check_uuid, new_tunnel_secret
@@ -445,8 +450,66 @@ def token_parts(token, tunnel_id):
     return {"tunnel_id": doc["t"], "account_tag": doc["a"]}
 
 
+TOKEN_FILE_MODE = 0o600
+
+
+def file_owner_ids(owner, group):
+    """(uid, gid) for the owner and group options; -1 keeps what the file has."""
+    uid = gid = -1
+    try:
+        if owner is not None:
+            uid = int(owner) if str(owner).isdigit() else pwd.getpwnam(owner).pw_uid
+        if group is not None:
+            gid = int(group) if str(group).isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ModuleError("%s %r does not exist on this host." % (("owner", owner) if owner is not None and uid == -1
+                                                                  else ("group", group)))
+    return uid, gid
+
+
+def token_file(path, token, owner, group):
+    """A Step that writes the token to ``path`` atomically, mode 0600, only when something differs."""
+    uid, gid = file_owner_ids(owner, group)
+    content = token.encode("utf-8")
+    try:
+        info = os.stat(path)
+        with open(path, "rb") as handle:
+            same = handle.read() == content
+    except FileNotFoundError:
+        info, same = None, False
+    except OSError as exc:
+        raise ModuleError("dest %s cannot be read: %s." % (path, exc.strerror))
+    differs = (not same or info is None or stat.S_IMODE(info.st_mode) != TOKEN_FILE_MODE
+               or uid not in (-1, info.st_uid) or gid not in (-1, info.st_gid))
+
+    def write():
+        folder = os.path.dirname(os.path.abspath(path))
+        temporary = None
+        try:
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tunnel-token-")
+            with os.fdopen(handle, "wb") as out:
+                os.fchmod(out.fileno(), TOKEN_FILE_MODE)  # before the secret is in it
+                if (uid, gid) != (-1, -1):
+                    os.fchown(out.fileno(), uid, gid)
+                out.write(content)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+            temporary = None
+        except OSError as exc:
+            raise ModuleError("dest %s cannot be written: %s." % (path, exc.strerror))
+        finally:
+            if temporary is not None and os.path.exists(temporary):
+                os.unlink(temporary)
+
+    state = "(hidden, %s)" % ("unchanged" if same else "absent" if info is None else "different")
+    return Step(None, [], write, changes=differs,
+                diff=({"dest": {"path": path, "content": state}}, {"dest": {"path": path, "content": "(hidden, the token)"}}))
+
+
 class TunnelToken(Work):
-    """The token ``cloudflared tunnel run`` needs, or a management token; read-only."""
+    """The token ``cloudflared tunnel run`` needs, or a management token; with ``dest``, written to
+    a root-only file instead of being returned."""
 
     @classmethod
     def check(cls, params):
@@ -456,9 +519,14 @@ class TunnelToken(Work):
                               "the API has no management token for a WARP connector.")
         if params["token_type"] == "management" and not params["resources"]:
             raise ModuleError("resources must name at least one management resource (logs) for token_type: management.")
+        if (params.get("owner") is not None or params.get("group") is not None) and not params.get("dest"):
+            raise ModuleError("owner and group only apply with dest (the file the token is written to).")
+        if params.get("dest") is not None and (not params["dest"].strip() or params["dest"].endswith("/")):
+            raise ModuleError("dest must be the path of a file, got %r." % params["dest"])
+        file_owner_ids(params.get("owner"), params.get("group"))
 
     def __init__(self, client, params, check_mode=False, diff=False):
-        super(TunnelToken, self).__init__(client, params, check_mode, diff=False)
+        super(TunnelToken, self).__init__(client, params, check_mode, diff and bool(params.get("dest")))
         self.owner = TOKEN_OWNERS[params["tunnel_type"]](client, params, check_mode)
 
     def run(self):
@@ -467,6 +535,9 @@ class TunnelToken(Work):
         self.warnings.extend(self.owner.warnings)
         result = dict(tunnel_type=params["tunnel_type"], token_type=params["token_type"], **self.owner.extra)
         if tunnel.get("id") is None:  # check mode, tunnel assumed created by an earlier task
+            if params.get("dest"):
+                self.changed = True
+                return self.finish(dest=params["dest"], tunnel_id=None, account_tag=params["account_id"], **result)
             return self.finish(token=None, tunnel_id=None, account_tag=params["account_id"], **result)
         try:
             token = self.fetch(tunnel["id"])
@@ -481,7 +552,11 @@ class TunnelToken(Work):
             if not isinstance(token, str) or not token:
                 raise ModuleError("The API returned no management token for tunnel %s." % tunnel["id"])
             result.update(tunnel_id=tunnel["id"], account_tag=tunnel.get("account_tag") or params["account_id"])
-        return self.finish(token=token, **result)
+        if not params.get("dest"):
+            return self.finish(token=token, **result)
+        self.secrets.add(token)  # written, never returned nor shown
+        self.apply_steps([token_file(params["dest"], token, params.get("owner"), params.get("group"))])
+        return self.finish(dest=params["dest"], **result)
 
     def fetch(self, tunnel_id):
         if self.params["token_type"] == "management":

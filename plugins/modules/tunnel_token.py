@@ -16,7 +16,11 @@ description:
     C(t) is the tunnel id) and also returns its non-secret parts, C(tunnel_id) and C(account_tag).
   - With O(token_type=management), returns a token for the tunnel's management resources (log streaming)
     instead. Only cloudflared tunnels have one.
-  - Read-only, never reports C(changed) and runs the same in check mode.
+  - Without O(dest), read-only; never reports C(changed) and runs the same in check mode.
+  - With O(dest), writes the token to a file on the host the module runs on (mode C(0600), atomically) instead of
+    returning it, and reports C(changed) only when the file's content, mode or ownership changes. Nothing prints the
+    token, so this works in ad-hoc commands, for example
+    C(ansible web1 -m edgeops.cloudflare.tunnel_token -a 'name=web dest=/etc/cloudflared/web.token' -b).
   - "B(The result holds a secret.) Put C(no_log: true) on the task. In addition, the collection's action
     plugin for this module marks every successful result as C(no_log), so the token is not printed even when
     a task forgets it or runs at C(-vvv); a registered variable still holds it."
@@ -24,7 +28,18 @@ author:
   - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
-  - edgeops.cloudflare.cloudflare.info_attributes
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; with O(dest), predicts whether the file would change without writing it.
+  diff_mode:
+    support: full
+    description: With O(dest), shows whether the file changes (never its content).
+  action_group:
+    support: full
+    membership:
+      - edgeops.cloudflare.cloudflare
+    description: Use C(group/edgeops.cloudflare.cloudflare) in C(module_defaults) to set the shared options.
 options:
   id:
     description:
@@ -57,6 +72,21 @@ options:
     elements: str
     choices: [logs]
     default: [logs]
+  dest:
+    description:
+      - Write the token to this file instead of returning it. The file is written atomically (a temporary file in
+        the same folder, then renamed) with mode C(0600), and only when its content, mode or ownership differs.
+      - The module, and so the API call, runs where the task runs. To keep the API token on the controller and the
+        file on the host, fetch the token on the controller (C(delegate_to: localhost)) and copy it with
+        M(ansible.builtin.copy) (C(mode: "0600"), C(no_log: true)); with O(dest), the API token must be available on
+        the host the module runs on.
+    type: path
+  owner:
+    description: Owner (name or uid) of the O(dest) file. When omitted, the user the module runs as.
+    type: str
+  group:
+    description: Group (name or gid) of the O(dest) file. When omitted, that user's group.
+    type: str
 notes:
   - "Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) (write) permission, or for a
     WARP connector C(Cloudflare One Connector: WARP Write); a read-only API token fails with a message saying so."
@@ -120,7 +150,7 @@ token:
   description:
     - The token (a secret). For O(token_type=tunnel), base64 of the JSON object C({"a", "t", "s"}).
     - Never shown in output; use it only through the registered variable.
-  returned: success
+  returned: success, without O(dest)
   type: str
 tunnel_id:
   description: UUID of the tunnel the token belongs to (for a tunnel token, read from the token and checked).
@@ -139,6 +169,10 @@ tunnel_type:
   returned: success
   type: str
   sample: cfd_tunnel
+dest:
+  description: The file the token was written to (with O(dest)); the token itself is then not returned.
+  returned: when O(dest) is set
+  type: str
 token_type:
   description: O(token_type) as given.
   returned: success
@@ -157,6 +191,9 @@ TASK = Task(
         tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
         token_type=dict(type="str", default="tunnel", choices=["tunnel", "management"], no_log=False),
         resources=dict(type="list", elements="str", default=["logs"], choices=["logs"]),
+        dest=dict(type="path"),
+        owner=dict(type="str"),
+        group=dict(type="str"),
     ),
     required_one_of=[["name", "id"]],
 )

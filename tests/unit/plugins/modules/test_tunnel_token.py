@@ -264,3 +264,52 @@ def test_a_malformed_token_from_the_api_fails_the_task(run_module, api, emulator
     result = run_module(tunnel_token, dict(id=tunnel["id"]))
     assert result["failed"] is True and "is not base64 of a JSON object" in result["msg"]
     assert "token" not in result
+
+
+# ---- dest: the token written to a file -------------------------------------------------------
+
+def test_dest_writes_the_token_once_with_mode_0600_and_never_returns_it(run_module, api, emulator, tmp_path):
+    tunnel = make(api, emulator, "web")
+    dest = tmp_path / "web.token"
+    result = run_module(tunnel_token, dict(name="web", dest=str(dest)), diff=True)
+    assert result["changed"] is True and result["dest"] == str(dest)
+    token = api.get("%s/%s/token" % (collection(emulator), tunnel["id"]))
+    assert dest.read_text() == token and (dest.stat().st_mode & 0o777) == 0o600
+    assert "token" not in result and token not in result["_stdout"]
+    assert result["diff"]["after"]["dest"] == {"path": str(dest), "content": "(hidden, the token)"}
+    again = run_module(tunnel_token, dict(name="web", dest=str(dest)))
+    assert again["changed"] is False
+    assert [p.name for p in tmp_path.iterdir()] == ["web.token"]  # no temporary file left
+
+
+def test_dest_in_check_mode_predicts_without_writing(run_module, api, emulator, tmp_path):
+    make(api, emulator, "web")
+    dest = tmp_path / "web.token"
+    result = run_module(tunnel_token, dict(name="web", dest=str(dest)), check_mode=True)
+    assert result["changed"] is True and not dest.exists()
+
+
+def test_dest_fixes_a_file_with_the_wrong_mode_or_content(run_module, api, emulator, tmp_path):
+    make(api, emulator, "web")
+    dest = tmp_path / "web.token"
+    dest.write_text("stale")
+    dest.chmod(0o644)
+    result = run_module(tunnel_token, dict(name="web", dest=str(dest)))
+    assert result["changed"] is True and dest.read_text() != "stale" and (dest.stat().st_mode & 0o777) == 0o600
+    dest.chmod(0o640)
+    assert run_module(tunnel_token, dict(name="web", dest=str(dest)))["changed"] is True
+
+
+def test_dest_input_errors_send_nothing(run_module, tmp_path):
+    for args, expected in ((dict(name="web", owner="root"), "owner and group only apply with dest"),
+                           (dict(name="web", dest=str(tmp_path) + "/"), "dest must be the path of a file"),
+                           (dict(name="web", dest=str(tmp_path / "t"), owner="no-such-user-here"), "owner 'no-such-user-here' does not exist")):
+        result = run_module(tunnel_token, args)
+        assert result["failed"] is True and expected in result["msg"], result["msg"]
+    assert run_module.requests() == []
+
+
+def test_dest_in_a_missing_folder_fails_clearly(run_module, api, emulator, tmp_path):
+    make(api, emulator, "web")
+    result = run_module(tunnel_token, dict(name="web", dest=str(tmp_path / "missing" / "web.token")))
+    assert result["failed"] is True and "cannot be written" in result["msg"]
