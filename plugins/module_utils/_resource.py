@@ -323,7 +323,8 @@ class Collection(Work):
             self.extra["assumed_created"] = True
             return self.predict_created(self.create_body())
         if obj is None:
-            raise ModuleError("No live %s with %s in account %s." % (self.noun, self.describe(), self.params["account_id"]))
+            raise ModuleError("No live %s with %s in account %s." % (self.noun, self.describe(), self.params["account_id"]),
+                              not_found=True)
         if obj.get("deleted_at"):
             raise ModuleError("%s with %s was deleted at %s." % (self.title(), self.describe(), obj["deleted_at"]))
         return obj

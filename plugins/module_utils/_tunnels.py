@@ -544,7 +544,8 @@ class TunnelToken(Work):
         except CloudflareError as exc:
             if exc.status == 404 and params["id"]:
                 raise ModuleError("No live %s with id %s in account %s (%s)."
-                                  % (self.owner.noun, tunnel["id"], params["account_id"], exc), failure=exc.to_dict())
+                                  % (self.owner.noun, tunnel["id"], params["account_id"], exc), failure=exc.to_dict(),
+                                  not_found=True)
             raise
         if params["token_type"] == "tunnel":
             result.update(token_parts(token, tunnel["id"]))

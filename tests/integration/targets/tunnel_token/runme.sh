@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 source ../setup_emulator/emulator.sh
 
 run_playbook tokens.yml "$@"
+run_playbook lookup.yml "$@"
 
 # ---- the -vvv no-leak run --------------------------------------------------------------
 LEAK_DIR="$(mktemp -d)"
