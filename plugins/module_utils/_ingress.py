@@ -21,23 +21,28 @@ from ._common import ModuleError
 
 DEFAULT_CATCH_ALL = "http_status:404"
 
-# Our snake_case option -> the API's originRequest key.
-ORIGIN_REQUEST_KEYS = (
-    ("connect_timeout", "connectTimeout"),
-    ("tls_timeout", "tlsTimeout"),
-    ("tcp_keep_alive", "tcpKeepAlive"),
-    ("keep_alive_timeout", "keepAliveTimeout"),
-    ("keep_alive_connections", "keepAliveConnections"),
-    ("no_happy_eyeballs", "noHappyEyeballs"),
-    ("no_tls_verify", "noTLSVerify"),
-    ("disable_chunked_encoding", "disableChunkedEncoding"),
-    ("http2_origin", "http2Origin"),
-    ("http_host_header", "httpHostHeader"),
-    ("origin_server_name", "originServerName"),
-    ("ca_pool", "caPool"),
-    ("proxy_type", "proxyType"),
-    ("access", "access"),
+# Our snake_case option, the API's originRequest key, and the option's argument spec: one table.
+ORIGIN_REQUEST = (
+    ("connect_timeout", "connectTimeout", dict(type="int")),
+    ("tls_timeout", "tlsTimeout", dict(type="int")),
+    ("tcp_keep_alive", "tcpKeepAlive", dict(type="int")),
+    ("keep_alive_timeout", "keepAliveTimeout", dict(type="int")),
+    ("keep_alive_connections", "keepAliveConnections", dict(type="int")),
+    ("no_happy_eyeballs", "noHappyEyeballs", dict(type="bool")),
+    ("no_tls_verify", "noTLSVerify", dict(type="bool")),
+    ("disable_chunked_encoding", "disableChunkedEncoding", dict(type="bool")),
+    ("http2_origin", "http2Origin", dict(type="bool")),
+    ("http_host_header", "httpHostHeader", dict(type="str")),
+    ("origin_server_name", "originServerName", dict(type="str")),
+    ("ca_pool", "caPool", dict(type="str")),
+    ("proxy_type", "proxyType", dict(type="str", choices=["", "socks"])),
+    ("access", "access", dict(type="dict", options=dict(
+        aud_tag=dict(type="list", elements="str", required=True),
+        team_name=dict(type="str", required=True),
+        required=dict(type="bool"),
+    ))),
 )
+ORIGIN_REQUEST_KEYS = tuple((ours, theirs) for ours, theirs, _spec in ORIGIN_REQUEST)
 ACCESS_KEYS = (("aud_tag", "audTag"), ("team_name", "teamName"), ("required", "required"))
 NON_NEGATIVE = ("connect_timeout", "tls_timeout", "tcp_keep_alive", "keep_alive_timeout", "keep_alive_connections")
 
@@ -50,26 +55,7 @@ URL_RE = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\[[0-9a-fA-F:.]+
 
 def origin_request_option_spec():
     """The argument spec of an ``origin_request`` dict (global defaults and per rule)."""
-    return dict(
-        connect_timeout=dict(type="int"),
-        tls_timeout=dict(type="int"),
-        tcp_keep_alive=dict(type="int"),
-        keep_alive_timeout=dict(type="int"),
-        keep_alive_connections=dict(type="int"),
-        no_happy_eyeballs=dict(type="bool"),
-        no_tls_verify=dict(type="bool"),
-        disable_chunked_encoding=dict(type="bool"),
-        http2_origin=dict(type="bool"),
-        http_host_header=dict(type="str"),
-        origin_server_name=dict(type="str"),
-        ca_pool=dict(type="str"),
-        proxy_type=dict(type="str", choices=["", "socks"]),
-        access=dict(type="dict", options=dict(
-            aud_tag=dict(type="list", elements="str", required=True),
-            team_name=dict(type="str", required=True),
-            required=dict(type="bool"),
-        )),
-    )
+    return dict((ours, copy.deepcopy(spec)) for ours, _theirs, spec in ORIGIN_REQUEST)
 
 
 def ingress_rule_option_spec():

@@ -206,32 +206,12 @@ secret_rotated:
   type: bool
 dns_records_removed:
   description:
-    - The DNS records that pointed at the tunnel and were (or in check mode would be) removed with O(delete_dns_records).
-  returned: when O(state=absent) deleted the tunnel (or would) and O(delete_dns_records=true)
+    - The DNS records that pointed at the tunnel and were (or in check mode would be) removed with O(delete_dns_records),
+      each with C(id), C(zone_id), C(zone_name), C(name), C(type) (V(CNAME)), C(content)
+      (C(<tunnel id>.cfargotunnel.com)) and C(proxied), as in RV(edgeops.cloudflare.cfd_tunnel_config#module:dns_records).
+  returned: when O(state=absent) deletes the tunnel (or would) and O(delete_dns_records=true)
   type: list
   elements: dict
-  contains:
-    id:
-      description: DNS record id.
-      type: str
-    zone_id:
-      description: Zone id.
-      type: str
-    zone_name:
-      description: Zone name.
-      type: str
-    name:
-      description: Record name.
-      type: str
-    type:
-      description: Record type, V(CNAME).
-      type: str
-    content:
-      description: Target, C(<tunnel id>.cfargotunnel.com).
-      type: str
-    proxied:
-      description: Whether Cloudflare proxied the record.
-      type: bool
 connections_removed:
   description: UUIDs of the connectors whose connections were (or would be) removed with O(cleanup_connections).
   returned: when O(cleanup_connections=true)

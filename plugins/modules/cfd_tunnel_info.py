@@ -145,44 +145,15 @@ EXAMPLES = r"""
 
 RETURN = r"""
 tunnels:
-  description: The matching tunnels (no secrets), in the API's order.
+  description:
+    - The matching tunnels (no secrets), in the API's order, each with the fields that
+      RV(edgeops.cloudflare.cfd_tunnel#module:tunnel) describes (C(id), C(name), C(account_tag), C(config_src),
+      C(status), C(created_at), C(deleted_at), C(conns_active_at), C(conns_inactive_at), C(tun_type), C(metadata)),
+      and what the options below add. C(config_src) is null for tunnels of other types.
   returned: always
   type: list
   elements: dict
   contains:
-    id:
-      description: Tunnel UUID.
-      type: str
-    name:
-      description: Tunnel name.
-      type: str
-    account_tag:
-      description: Owning account id.
-      type: str
-    config_src:
-      description: V(local) or V(cloudflare) for cloudflared tunnels; null for other types.
-      type: str
-    status:
-      description: V(inactive), V(healthy), V(degraded) or V(down).
-      type: str
-    created_at:
-      description: Creation time.
-      type: str
-    deleted_at:
-      description: Deletion time or null.
-      type: str
-    conns_active_at:
-      description: Since when the tunnel has had connections, or null.
-      type: str
-    conns_inactive_at:
-      description: Since when it has had none, or null.
-      type: str
-    tun_type:
-      description: Tunnel type.
-      type: str
-    metadata:
-      description: Free-form metadata.
-      type: dict
     connectors:
       description:
         - The tunnel's connectors (C(id), C(arch), C(version), C(config_version), C(run_at), C(features)),

@@ -65,34 +65,17 @@ hostname_route:
   description:
     - The route after the task; before it for O(state=absent). Empty when O(state=absent) found none.
     - In check mode, the predicted route (C(id) is null for one that would be created).
+    - C(id), C(hostname) (as Cloudflare stores it), and C(tunnel_id), C(tunnel_name), C(tun_type), C(comment),
+      C(created_at), C(deleted_at) as in RV(edgeops.cloudflare.tunnel_route#module:route).
   returned: always
   type: dict
-  contains:
-    id:
-      description: Route id.
-      type: str
-    hostname:
-      description: The hostname as Cloudflare stores it.
-      type: str
-      sample: corp.internal
-    tunnel_id:
-      description: UUID of the tunnel the route goes through.
-      type: str
-    tunnel_name:
-      description: Name of that tunnel, when the API reports it.
-      type: str
-    tun_type:
-      description: Type of that tunnel, when the API reports it.
-      type: str
-    comment:
-      description: Comment.
-      type: str
-    created_at:
-      description: Creation time.
-      type: str
-    deleted_at:
-      description: Deletion time, null for a live route.
-      type: str
+  sample:
+    id: 0f1e2d3c-4b5a-4697-8877-665544332211
+    hostname: corp.internal
+    tunnel_id: 2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d
+    tunnel_name: office-gw
+    tun_type: cfd_tunnel
+    comment: ""
 assumed_created:
   description: In check mode, true when O(tunnel) does not exist yet and was assumed to be created by an earlier task.
   returned: when it happened

@@ -121,70 +121,31 @@ warp_connector:
     - The WARP connector after the task; before it for O(state=absent) (with C(deleted_at) set once deleted).
     - Empty when O(state=absent) found none. In check mode, the predicted object (C(id) is null for one that
       would be created).
+    - Its fields are those of a cloudflared tunnel, as RV(edgeops.cloudflare.cfd_tunnel#module:tunnel) describes them,
+      without C(config_src) and with C(ha) (whether it was created highly available; null when the API does not
+      report it) - C(id), C(name), C(account_tag), C(status), C(created_at), C(deleted_at), C(conns_active_at),
+      C(conns_inactive_at), C(tun_type) (V(warp_connector)), C(metadata), C(ha).
     - Never contains the secret or the token.
   returned: always
   type: dict
-  contains:
-    id:
-      description: Tunnel UUID of the WARP connector.
-      type: str
-      sample: 5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e
-    name:
-      description: Its name.
-      type: str
-      sample: office-berlin
-    account_tag:
-      description: Account id that owns it.
-      type: str
-    status:
-      description: V(inactive) (never connected), V(healthy), V(degraded) or V(down).
-      type: str
-    created_at:
-      description: Creation time.
-      type: str
-    deleted_at:
-      description: Deletion time, null for a live one.
-      type: str
-    conns_active_at:
-      description: Since when it has had connections; null when it has none.
-      type: str
-    conns_inactive_at:
-      description: Since when it has had no connections; null while it has some.
-      type: str
-    tun_type:
-      description: Tunnel type, V(warp_connector).
-      type: str
-    metadata:
-      description: Free-form metadata.
-      type: dict
-    ha:
-      description: Whether it was created highly available; null when the API does not report it.
-      type: bool
+  sample:
+    id: 5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e
+    name: office-a
+    status: healthy
+    tun_type: warp_connector
+    ha: false
 secret_rotated:
   description: True when the secret was (or in check mode would be) rotated.
   returned: when the secret was rotated
   type: bool
 routes_removed:
-  description: The CIDR and hostname routes of the WARP connector that were (or in check mode would be) removed with O(delete_routes).
+  description:
+    - The CIDR and hostname routes of the WARP connector that were (or in check mode would be) removed with
+      O(delete_routes), each with C(id), C(kind) and the fields of its kind, as in
+      RV(edgeops.cloudflare.cfd_tunnel#module:routes_removed).
   returned: when O(state=absent) deletes the WARP connector (or would) and O(delete_routes=true)
   type: list
   elements: dict
-  contains:
-    id:
-      description: Route id.
-      type: str
-    kind:
-      description: V(network) for a CIDR route, V(hostname) for a hostname route.
-      type: str
-    network:
-      description: The CIDR of a CIDR route.
-      type: str
-    virtual_network_id:
-      description: The virtual network of a CIDR route.
-      type: str
-    hostname:
-      description: The hostname of a hostname route.
-      type: str
 """
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task

@@ -47,51 +47,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 warp_connectors:
-  description: The matching WARP connectors (no secrets), in the API's order.
+  description:
+    - The matching WARP connectors (no secrets), in the API's order, each with the fields that
+      RV(edgeops.cloudflare.warp_connector#module:warp_connector) describes (C(id), C(name), C(account_tag),
+      C(status), C(created_at), C(deleted_at), C(conns_active_at), C(conns_inactive_at), C(tun_type), C(metadata), C(ha)).
+    - With O(include_connections=true), also C(connectors), its connectors (C(id), C(arch), C(version), C(run_at),
+      C(features)), each with C(conns), its connections (C(id), C(colo_name), C(opened_at), C(origin_ip),
+      C(client_version), C(is_pending_reconnect)).
   returned: always
   type: list
   elements: dict
-  contains:
-    id:
-      description: Tunnel UUID.
-      type: str
-    name:
-      description: Name.
-      type: str
-    account_tag:
-      description: Owning account id.
-      type: str
-    status:
-      description: V(inactive), V(healthy), V(degraded) or V(down).
-      type: str
-    created_at:
-      description: Creation time.
-      type: str
-    deleted_at:
-      description: Deletion time or null.
-      type: str
-    conns_active_at:
-      description: Since when it has had connections, or null.
-      type: str
-    conns_inactive_at:
-      description: Since when it has had none, or null.
-      type: str
-    tun_type:
-      description: Tunnel type, V(warp_connector).
-      type: str
-    metadata:
-      description: Free-form metadata.
-      type: dict
-    ha:
-      description: Whether it is highly available; null when the API does not report it.
-      type: bool
-    connectors:
-      description:
-        - Its connectors (C(id), C(arch), C(version), C(run_at), C(features)), each with C(conns), its
-          connections (C(id), C(colo_name), C(opened_at), C(origin_ip), C(client_version), C(is_pending_reconnect)).
-      returned: when O(include_connections=true)
-      type: list
-      elements: dict
 """
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
