@@ -37,7 +37,7 @@ CONTROLLER_PYTHON = '3.12'
 SANITY_PYTHONS = os.environ.get('SANITY_PYTHONS', '3.9 3.10 3.11 3.12 3.13').split()
 COMMAND_TIMEOUT = int(os.environ.get('COMMAND_TIMEOUT', '900'))
 LEFTOVERS = []
-PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'role', 'docs')
+PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'role', 'docs', 'docsite')
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
 
@@ -431,8 +431,13 @@ def doc_output_bad(lines):
             and not DOC_NOISE_RE.search(line)]
 
 
-def phase_docs(tally):
-    """Build, install, ansible-doc everything, antsibull-docs and antsibull-changelog lint."""
+INSTALLED = []  # the collection as installed from its tarball, once per run
+
+
+def build_and_install(tally):
+    """Build the collection tarball and install it into BUILD/install; return its path or None."""
+    if INSTALLED:
+        return INSTALLED[0]
     dist = os.path.join(BUILD, 'dist')
     install_root = os.path.join(BUILD, 'install')
     for path in (dist, install_root):
@@ -442,25 +447,40 @@ def phase_docs(tally):
     rc, _lines = run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', dist, '--force'], 'build')
     tarballs = [f for f in os.listdir(dist) if f.endswith('.tar.gz')]
     if not tally.check(rc == 0 and len(tarballs) == 1, 'ansible-galaxy collection build'):
-        return
+        return None
     rc, _lines = run([tool('ansible-galaxy'), 'collection', 'install', os.path.join(dist, tarballs[0]),
                       '-p', install_root, '--force'], 'install')
     installed = os.path.join(install_root, 'ansible_collections', NAMESPACE, NAME)
     if not tally.check(rc == 0 and os.path.isfile(os.path.join(installed, 'MANIFEST.json')),
                        'ansible-galaxy collection install into %s' % install_root):
+        return None
+    INSTALLED.append(installed)
+    return installed
+
+
+def doc_env():
+    """Environment in which only the installed collection is found."""
+    return test_env(ANSIBLE_COLLECTIONS_PATH=os.path.join(BUILD, 'install'), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+
+
+def phase_docs(tally):
+    """Build, install, ansible-doc everything, antsibull-docs and antsibull-changelog lint."""
+    installed = build_and_install(tally)
+    if not installed:
         return
-    doc_env = test_env(ANSIBLE_COLLECTIONS_PATH=install_root, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+    install_root = os.path.join(BUILD, 'install')
+    env = doc_env()
     targets = doc_targets(installed)
     if not targets:
         tally.empty('no modules, plugins or roles to render with ansible-doc')
     for doc_type, fqcn in targets:
         rc, lines = run([tool('ansible-doc'), '-t', doc_type, fqcn], 'doc-%s-%s' % (doc_type, fqcn),
-                        cwd=install_root, env=doc_env)
+                        cwd=install_root, env=env)
         bad = doc_output_bad(lines)
         tally.check(rc == 0 and not bad and len(lines) > 3, 'ansible-doc -t %s %s%s' % (
             doc_type, fqcn, ' (%s)' % bad[0].strip() if bad else ''))
     rc, _lines = run([tool('antsibull-docs'), 'lint-collection-docs', '--plugin-docs', installed],
-                     'antsibull-docs', cwd=install_root, env=doc_env)
+                     'antsibull-docs', cwd=install_root, env=env)
     tally.check(rc == 0, 'antsibull-docs lint-collection-docs --plugin-docs')
     rc, _lines = run([tool('antsibull-changelog'), 'lint'], 'changelog-lint')
     fragments = os.path.join(DEST, 'changelogs', 'fragments')
@@ -472,6 +492,63 @@ def phase_docs(tally):
     tally.check(rc == 0, 'antsibull-changelog lint-changelog-yaml')
 
 
+def docsite_pages(installed):
+    """Site pages that must exist: the index, one per plugin and role, one per guide."""
+    pages = ['index.html']
+    for doc_type, fqcn in doc_targets(installed):
+        pages.append('%s_%s.html' % (fqcn.rsplit('.', 1)[1], doc_type))
+    extra_docs = os.path.join(installed, 'docs', 'docsite', 'extra-docs.yml')
+    if os.path.isfile(extra_docs):
+        import yaml  # pylint: disable=import-outside-toplevel  (a test tool, in .venv)
+
+        with open(extra_docs, encoding='utf-8') as handle:
+            sections = (yaml.safe_load(handle) or {}).get('sections') or []
+        for section in sections:
+            for entry in section.get('toctree') or []:
+                ref = entry['ref'] if isinstance(entry, dict) else entry
+                pages.append('docsite/%s.html' % ref)
+    return pages
+
+
+def phase_docsite(tally):
+    """The docs site: antsibull-docs rst, Sphinx HTML, then every page checked in headless Chromium."""
+    installed = build_and_install(tally)
+    if not installed:
+        return
+    site = os.path.join(BUILD, 'docsite')
+    rst, html = os.path.join(site, 'rst'), os.path.join(site, 'html')
+    if os.path.isdir(site):
+        shutil.rmtree(site)
+    os.makedirs(rst, mode=0o755)  # antsibull-docs refuses a destination others can write to
+    os.chmod(rst, 0o755)
+    rc, _lines = run([tool('antsibull-docs'), 'collection', '--use-current', '--squash-hierarchy', '--fail-on-error',
+                      '--dest-dir', rst, '%s.%s' % (NAMESPACE, NAME)], 'docsite-rst', cwd=site, env=doc_env())
+    if not tally.check(rc == 0 and os.path.isfile(os.path.join(rst, 'index.rst')),
+                       'antsibull-docs collection (plugin, role and guide pages as rst)'):
+        return
+    rc, _lines = run([tool('sphinx-build'), '-b', 'html', '-c', os.path.join(ROOT, 'scripts', 'lib', 'docsite'),
+                      '-W', '--keep-going', '-q', rst, html], 'docsite-html', cwd=site)
+    if not tally.check(rc == 0 and os.path.isfile(os.path.join(html, 'index.html')),
+                       'sphinx-build html (warnings are errors)'):
+        return
+    cmd = [tool('python'), os.path.join(ROOT, 'scripts', 'lib', 'check_site.py'), html,
+           '--screenshot', os.path.join(BUILD, 'docsite-index.png')]
+    for page in docsite_pages(installed):
+        cmd += ['--expect', page]
+    rc, lines = run(cmd, 'docsite-browser', cwd=site)
+    counts = [SUMMARY_RE.match(line.strip()) for line in lines]
+    counts = [match for match in counts if match]
+    if not counts:
+        tally.check(False, 'check_site.py printed no "N passed, N failed" line (exit %d)' % rc)
+        return
+    passed, failed = int(counts[-1].group(1)), int(counts[-1].group(2))
+    tally.passed += passed
+    tally.failed += failed
+    tally.failures += [line.strip()[6:] for line in lines if line.startswith('  FAIL  ')]
+    if rc != 0 and not failed:
+        tally.check(False, 'check_site.py exited %d but reported no failure' % rc)
+
+
 PHASE_FUNCS = {
     'copy': (phase_copy, 'copy the collection into %s' % os.path.relpath(DEST, ROOT)),
     'lint': (phase_lint, 'ansible-lint'),
@@ -481,6 +558,7 @@ PHASE_FUNCS = {
     'integration': (phase_integration, 'integration targets (ansible-test integration --local)'),
     'role': (phase_role, 'role tests (tests/role/run.sh)'),
     'docs': (phase_docs, 'build, install, ansible-doc, antsibull-docs, antsibull-changelog'),
+    'docsite': (phase_docsite, 'docs site: antsibull-docs + Sphinx HTML, checked in headless Chromium'),
 }
 
 
