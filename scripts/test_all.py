@@ -28,7 +28,6 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, '.venv')
-VENV_BIN = os.path.join(VENV, 'bin')
 PYBIN = os.path.join(ROOT, '.cache', 'pybin')
 BUILD = os.path.abspath(os.environ.get('BUILD_DIR') or os.path.join(ROOT, 'build'))
 COLLECTIONS = os.path.join(BUILD, 'collections')
@@ -37,7 +36,22 @@ CONTROLLER_PYTHON = '3.12'
 SANITY_PYTHONS = os.environ.get('SANITY_PYTHONS', '3.9 3.10 3.11 3.12 3.13').split()
 COMMAND_TIMEOUT = int(os.environ.get('COMMAND_TIMEOUT', '900'))
 LEFTOVERS = []
-PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'role', 'docs', 'docsite')
+
+
+
+def read_oldest_core():
+    """X.Y of the oldest ansible-core that meta/runtime.yml's requires_ansible allows."""
+    with open(os.path.join(ROOT, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
+        match = re.search(r'^requires_ansible:\D*(\d+\.\d+)', handle.read(), re.M)
+    return match.group(1)
+
+
+# sanity, units and integration also run on the oldest ansible-core that meta/runtime.yml
+# claims, from .venv-X.Y (scripts/bootstrap.sh), with the controller Python.
+OLDEST_CORE = read_oldest_core()
+OLD_VENV = os.path.join(ROOT, '.venv-' + OLDEST_CORE)
+PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'sanity-' + OLDEST_CORE, 'units-' + OLDEST_CORE,
+          'integration-' + OLDEST_CORE, 'role', 'docs', 'docsite')
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
 
@@ -88,11 +102,11 @@ class Tally:
         print('!' * 78 + '\n')
 
 
-def test_env(**extra):
+def test_env(venv=VENV, **extra):
     """Environment for the tools: venv and python3.X links first on PATH, our collection path."""
     env = dict(os.environ)
-    env['PATH'] = os.pathsep.join([VENV_BIN, PYBIN, env.get('PATH', os.defpath)])
-    env['VIRTUAL_ENV'] = VENV
+    env['PATH'] = os.pathsep.join([os.path.join(venv, 'bin'), PYBIN, env.get('PATH', os.defpath)])
+    env['VIRTUAL_ENV'] = venv
     env['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS
     env['ANSIBLE_NOCOLOR'] = '1'
     env['PY_COLORS'] = '0'
@@ -181,9 +195,22 @@ def run(cmd, log_name, cwd=None, env=None, timeout=None):
     return rc, lines
 
 
-def tool(name):
-    """Absolute path of a tool in the venv."""
-    return os.path.join(VENV_BIN, name)
+def tool(name, venv=VENV):
+    """Absolute path of a tool in a venv (by default .venv, the newest ansible-core)."""
+    return os.path.join(venv, 'bin', name)
+
+
+def core_label(venv):
+    """'' for .venv, '-X.Y' for the oldest-core venv: suffix of log and report names."""
+    return '' if venv == VENV else '-' + OLDEST_CORE
+
+
+def venv_missing(tally, venv):
+    """Fail (and say how to fix it) when a venv has no ansible-test."""
+    if os.path.isfile(tool('ansible-test', venv)):
+        return False
+    tally.check(False, '%s missing: run scripts/bootstrap.sh' % tool('ansible-test', venv))
+    return True
 
 
 # --------------------------------------------------------------------------------- phases
@@ -253,7 +280,7 @@ def junit_cases(directory, only=None):
     return cases
 
 
-def sanity_pass(tally, label, extra_args):
+def sanity_pass(tally, label, extra_args, venv=VENV):
     """One ansible-test sanity invocation; each test (per Python) counts once, from its junit file.
 
     A test with nothing to check ("No tests applicable.") counts as skipped, not passed.
@@ -261,8 +288,8 @@ def sanity_pass(tally, label, extra_args):
     junit_dir = os.path.join(DEST, 'tests', 'output', 'junit')
     if os.path.isdir(junit_dir):
         shutil.rmtree(junit_dir)
-    cmd = [tool('ansible-test'), 'sanity', '--color', 'no', '--junit'] + extra_args
-    rc, lines = run(cmd, 'sanity-' + label)
+    cmd = [tool('ansible-test', venv), 'sanity', '--color', 'no', '--junit'] + extra_args
+    rc, lines = run(cmd, 'sanity%s-%s' % (core_label(venv), label), env=test_env(venv))
     cases = junit_cases(junit_dir)
     for name, outcome, detail in cases:
         if outcome == 'skipped':
@@ -279,6 +306,15 @@ def sanity_pass(tally, label, extra_args):
         tally.empty('ansible-test sanity (%s) had nothing to check' % label)
 
 
+def phase_sanity_oldest(tally):
+    """ansible-test sanity of the oldest ansible-core, every test on the controller Python.
+
+    compile/import on the other module Pythons run once, with the newest ansible-core (sanity).
+    """
+    if not venv_missing(tally, OLD_VENV):
+        sanity_pass(tally, 'all', ['--python', CONTROLLER_PYTHON], OLD_VENV)
+
+
 def phase_sanity(tally):
     """ansible-test sanity: all tests on the controller Python, compile/import on every module Python."""
     have = [v for v in SANITY_PYTHONS if os.path.exists(os.path.join(PYBIN, 'python' + v))]
@@ -293,21 +329,23 @@ def phase_sanity(tally):
         sanity_pass(tally, 'py' + version, ['--python', version, '--test', 'compile', '--test', 'import'])
 
 
-def phase_units(tally):
+def phase_units(tally, venv=VENV):
     """pytest over tests/unit in the copy, counts from a junit report."""
+    if venv_missing(tally, venv):
+        return
     unit_dir = os.path.join(DEST, 'tests', 'unit')
     if not os.path.isdir(unit_dir):
         tally.empty('no tests/unit directory')
         return
-    report = os.path.join(LOGS, 'units-junit.xml')
+    report = os.path.join(LOGS, 'units%s-junit.xml' % core_label(venv))
     if os.path.exists(report):
         os.remove(report)
-    cmd = [tool('python'), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-ra',
+    cmd = [tool('python', venv), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-ra',
            '--junitxml', report, '-o', 'junit_family=xunit2']
     workers = os.environ.get('UNIT_WORKERS', '2')
     if workers not in ('', '0'):
         cmd += ['-n', workers]
-    rc, _lines = run(cmd, 'units', env=test_env(PYTHONPATH=COLLECTIONS))
+    rc, _lines = run(cmd, 'units' + core_label(venv), env=test_env(venv, PYTHONPATH=COLLECTIONS))
     if rc == 5:
         tally.empty('pytest collected no unit tests')
         return
@@ -323,22 +361,24 @@ def phase_units(tally):
     for name, _outcome, detail in failed_cases[:15]:
         tally.failures.append('unit %s: %s' % (name, detail[:120]))
     if failed > 15:
-        tally.failures.append('... and %d more unit failures: see %s' % (failed - 15, os.path.join(LOGS, 'units.log')))
+        tally.failures.append('... and %d more unit failures: see %s' % (failed - 15, os.path.join(LOGS, 'units%s.log' % core_label(venv))))
     if rc not in (0, 1) or (rc == 1 and not failed):
         tally.check(False, 'pytest exited %d (usage/internal error or interrupted)' % rc)
 
 
-def phase_integration(tally):
+def phase_integration(tally, venv=VENV):
     """ansible-test integration --local, one count per target."""
+    if venv_missing(tally, venv):
+        return
     targets_dir = os.path.join(DEST, 'tests', 'integration', 'targets')
     targets = sorted(d for d in os.listdir(targets_dir) if os.path.isdir(os.path.join(targets_dir, d))) \
         if os.path.isdir(targets_dir) else []
     if not targets:
         tally.empty('no integration targets under tests/integration/targets')
         return
-    cmd = [tool('ansible-test'), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
+    cmd = [tool('ansible-test', venv), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
            '--continue-on-error']
-    rc, lines = run(cmd, 'integration')
+    rc, lines = run(cmd, 'integration' + core_label(venv), env=test_env(venv))
     ran = []
     failed = []
     for index, line in enumerate(lines):
@@ -556,6 +596,11 @@ PHASE_FUNCS = {
         CONTROLLER_PYTHON, ' '.join(SANITY_PYTHONS))),
     'units': (phase_units, 'unit tests (pytest, tests/unit)'),
     'integration': (phase_integration, 'integration targets (ansible-test integration --local)'),
+    'sanity-' + OLDEST_CORE: (phase_sanity_oldest, 'ansible-test sanity on ansible-core %s (oldest in meta/runtime.yml; '
+                                                   'controller %s)' % (OLDEST_CORE, CONTROLLER_PYTHON)),
+    'units-' + OLDEST_CORE: (lambda tally: phase_units(tally, OLD_VENV), 'unit tests on ansible-core %s' % OLDEST_CORE),
+    'integration-' + OLDEST_CORE: (lambda tally: phase_integration(tally, OLD_VENV),
+                                   'integration targets on ansible-core %s' % OLDEST_CORE),
     'role': (phase_role, 'role tests (tests/role/run.sh)'),
     'docs': (phase_docs, 'build, install, ansible-doc, antsibull-docs, antsibull-changelog'),
     'docsite': (phase_docsite, 'docs site: antsibull-docs + Sphinx HTML, checked in headless Chromium'),
