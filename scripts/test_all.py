@@ -38,7 +38,6 @@ COMMAND_TIMEOUT = int(os.environ.get('COMMAND_TIMEOUT', '900'))
 LEFTOVERS = []
 
 
-
 def read_oldest_core():
     """X.Y of the oldest ansible-core that meta/runtime.yml's requires_ansible allows."""
     with open(os.path.join(ROOT, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
@@ -539,7 +538,7 @@ def docsite_pages(installed):
         pages.append('%s_%s.html' % (fqcn.rsplit('.', 1)[1], doc_type))
     extra_docs = os.path.join(installed, 'docs', 'docsite', 'extra-docs.yml')
     if os.path.isfile(extra_docs):
-        import yaml  # pylint: disable=import-outside-toplevel  (a test tool, in .venv)
+        import yaml  # pylint: disable=import-outside-toplevel
 
         with open(extra_docs, encoding='utf-8') as handle:
             sections = (yaml.safe_load(handle) or {}).get('sections') or []
