@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine: `make test` and `make demo`.
-# Both bootstrap first (scripts/bootstrap.sh: .venv, test tools, ansible-test's offline
-# pieces, apt packages); a warm bootstrap takes about a second.
+# `make test` bootstraps .venv (scripts/bootstrap.sh: test tools, ansible-test's offline pieces,
+# apt packages); `make demo` only .venv-demo (scripts/bootstrap-demo.sh: ansible-core, requests,
+# flask, from any Python 3.10-3.13 on PATH). A warm bootstrap takes about a second.
 
 SHELL := /bin/bash
 PYTHON := .venv/bin/python
@@ -11,8 +12,8 @@ PHASES ?=
 
 help:
 	@echo "make test       bootstrap, then every test phase; ends with 'N passed, N failed'"
-	@echo "make demo       bootstrap, then the demo against the local API emulator"
-	@echo "make bootstrap  only prepare .venv and the tools"
+	@echo "make demo       light bootstrap (.venv-demo), then the demo against the local API emulator"
+	@echo "make bootstrap  only prepare .venv and the test tools"
 	@echo "make phases     list the test phases (select some with PHASES=a,b)"
 	@echo "make clean      remove build/ (the collection copy, logs, artifacts)"
 
@@ -27,7 +28,8 @@ test:
 phases: bootstrap
 	@$(PYTHON) scripts/test_all.py --list
 
-demo: bootstrap
+demo:
+	@scripts/bootstrap-demo.sh
 	@bash scripts/demo.sh
 
 clean:

@@ -3,13 +3,16 @@
 #
 # Idempotent: every step checks what is already there, so a warm run takes seconds.
 #   1. .venv from pyenv's Python 3.12 (absolute path, never the pyenv shim)
-#   2. pinned ansible-core + requirements.txt + tests/requirements.txt in .venv
-#   3. the offline get-pip stand-in that ansible-test needs (see docs/developing.md)
+#   2. pinned ansible-core + requirements.txt + tests/requirements*.txt in .venv, and
+#      .venv-X.Y with the oldest ansible-core that meta/runtime.yml's requires_ansible allows
+#      (newest X.Y.* release) + requirements.txt + tests/requirements.txt (no lint/doc tools)
+#   3. the offline get-pip stand-in that ansible-test needs (see docs/developing.md), per venv
 #   4. .cache/pybin: python3.9 ... python3.13 symlinks to pyenv's interpreters
 #   5. Debian packages listed in scripts/lib/apt-packages.txt (and tests/*/apt-packages.txt)
 #
 # Environment knobs: ANSIBLE_CORE_VERSION (default 2.21.5), PYENV_ROOT,
-# BOOTSTRAP_SKIP_APT=1 (skip step 5, e.g. on a developer laptop without root).
+# BOOTSTRAP_SKIP_APT=1 (skip step 5, e.g. on a developer laptop without root),
+# BOOTSTRAP_SKIP_OLDEST_CORE=1 (no .venv-X.Y; the test runner then fails its *-oldest phases).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,49 +52,67 @@ pyenv_python() {
 CONTROLLER_PY="$(pyenv_python "$CONTROLLER_VERSION")"
 [[ -n "$CONTROLLER_PY" ]] || die "no Python $CONTROLLER_VERSION under $PYENV_DIR/versions (install it with pyenv)"
 
-# --- 2. virtual environment --------------------------------------------------------------
-venv_ok() {
-    [[ -x "$VENV/bin/python" ]] &&
-        "$VENV/bin/python" -c "import sys; sys.exit(sys.version_info[:2] != (3, 12))" 2>/dev/null
-}
-if venv_ok; then
-    log "venv: $VENV (kept)"
-else
-    log "venv: creating $VENV from $CONTROLLER_PY"
-    rm -rf "$VENV"
-    "$CONTROLLER_PY" -m venv "$VENV"
-fi
+# --- 2. virtual environments -------------------------------------------------------------
+# The oldest ansible-core the collection claims to support, X.Y from requires_ansible.
+OLDEST_CORE="$(sed -n 's/^requires_ansible:[^0-9]*\([0-9][0-9]*\.[0-9][0-9]*\).*$/\1/p' "$ROOT/meta/runtime.yml")"
+[[ -n "$OLDEST_CORE" ]] || die "no requires_ansible version in meta/runtime.yml"
+OLD_VENV="$ROOT/.venv-$OLDEST_CORE"
+REQ_DIR="$(mktemp -d)"
+trap 'rm -rf "$REQ_DIR"' EXIT
 
-CORE_REQ="$(mktemp)"
-trap 'rm -f "$CORE_REQ"' EXIT
-printf 'ansible-core==%s\n' "$ANSIBLE_CORE_VERSION" >"$CORE_REQ"
-REQ_FILES=("$CORE_REQ" "$ROOT/requirements.txt")
-[[ -f "$ROOT/tests/requirements.txt" ]] && REQ_FILES+=("$ROOT/tests/requirements.txt")
-
-if "$VENV/bin/python" "$ROOT/scripts/lib/check_requirements.py" "${REQ_FILES[@]}" >/dev/null 2>&1; then
-    log "python packages: all requirements already satisfied"
-else
-    log "python packages: installing ansible-core==$ANSIBLE_CORE_VERSION and requirements (this takes a minute when cold)"
-    PIP_ARGS=()
-    for f in "${REQ_FILES[@]}"; do PIP_ARGS+=(-r "$f"); done
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${PIP_ARGS[@]}" 2>&1 | quiet_pip_noise
-    if ! "$VENV/bin/python" "$ROOT/scripts/lib/check_requirements.py" "${REQ_FILES[@]}"; then
-        die "requirements still unsatisfied after pip install (see above)"
+# prepare_venv DIR CORE_SPEC REQUIREMENT_FILE...: a venv on the controller Python with exactly these.
+prepare_venv() {
+    local venv="$1" core="$2" name
+    shift 2
+    name="$(basename "$venv")"
+    if [[ -x "$venv/bin/python" ]] &&
+        "$venv/bin/python" -c "import sys; sys.exit(sys.version_info[:2] != (3, 12))" 2>/dev/null; then
+        log "$name: kept"
+    else
+        log "$name: creating from $CONTROLLER_PY"
+        rm -rf "$venv"
+        "$CONTROLLER_PY" -m venv "$venv"
     fi
-fi
+    printf 'ansible-core%s\n' "$core" >"$REQ_DIR/$name-core.txt"
+    local files=("$REQ_DIR/$name-core.txt" "$@") args=() f
+    if "$venv/bin/python" "$ROOT/scripts/lib/check_requirements.py" "${files[@]}" >/dev/null 2>&1; then
+        log "$name: python packages already satisfied (ansible-core$core)"
+    else
+        log "$name: installing ansible-core$core and requirements (this takes a minute when cold)"
+        for f in "${files[@]}"; do args+=(-r "$f"); done
+        "$venv/bin/python" -m pip install --disable-pip-version-check -q "${args[@]}" 2>&1 | quiet_pip_noise
+        "$venv/bin/python" "$ROOT/scripts/lib/check_requirements.py" "${files[@]}" ||
+            die "$name: requirements still unsatisfied after pip install (see above)"
+    fi
+}
 
 # --- 3. ansible-test's get-pip stand-in ----------------------------------------------------
-ANSIBLE_TEST_DIR="$("$VENV/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')"
-PIP_VERSION="$(sed -n "s/^[[:space:]]*pip='\([0-9][0-9.]*\)',\{0,1\}[[:space:]]*$/\1/p" \
-    "$ANSIBLE_TEST_DIR/_internal/python_requirements.py" | head -n 1)"
-[[ -n "$PIP_VERSION" ]] || die "could not find the pip version in $ANSIBLE_TEST_DIR/_internal/python_requirements.py"
-GET_PIP="$HOME/.ansible/test/cache/get_pip_${PIP_VERSION//./_}.py"
-if cmp -s "$ROOT/scripts/lib/get_pip_standin.py" "$GET_PIP"; then
-    log "ansible-test get-pip stand-in: $GET_PIP (kept)"
+# get_pip_standin VENV: the stand-in for the pip version that venv's ansible-test asks for.
+get_pip_standin() {
+    local test_dir pip_version get_pip
+    test_dir="$("$1/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')"
+    pip_version="$(sed -n "s/^[[:space:]]*pip='\([0-9][0-9.]*\)',\{0,1\}[[:space:]]*$/\1/p" \
+        "$test_dir/_internal/python_requirements.py" | head -n 1)"
+    [[ -n "$pip_version" ]] || die "could not find the pip version in $test_dir/_internal/python_requirements.py"
+    get_pip="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    if cmp -s "$ROOT/scripts/lib/get_pip_standin.py" "$get_pip"; then
+        log "ansible-test get-pip stand-in: $get_pip (kept)"
+    else
+        mkdir -p "$(dirname "$get_pip")"
+        install -m 0644 "$ROOT/scripts/lib/get_pip_standin.py" "$get_pip"
+        log "ansible-test get-pip stand-in: wrote $get_pip (pip $pip_version)"
+    fi
+}
+
+# tests/requirements.txt: what tests need on every ansible-core; -tools: lint and docs, newest only.
+TEST_REQ="$ROOT/tests/requirements.txt"
+prepare_venv "$VENV" "==$ANSIBLE_CORE_VERSION" "$ROOT/requirements.txt" "$TEST_REQ" "$ROOT/tests/requirements-tools.txt"
+get_pip_standin "$VENV"
+if [[ "${BOOTSTRAP_SKIP_OLDEST_CORE:-}" == 1 ]]; then
+    log "$(basename "$OLD_VENV"): skipped (BOOTSTRAP_SKIP_OLDEST_CORE=1)"
 else
-    mkdir -p "$(dirname "$GET_PIP")"
-    install -m 0644 "$ROOT/scripts/lib/get_pip_standin.py" "$GET_PIP"
-    log "ansible-test get-pip stand-in: wrote $GET_PIP (pip $PIP_VERSION)"
+    prepare_venv "$OLD_VENV" "==$OLDEST_CORE.*" "$ROOT/requirements.txt" "$TEST_REQ"
+    get_pip_standin "$OLD_VENV"
 fi
 
 # --- 4. python3.X symlinks for ansible-test -------------------------------------------------

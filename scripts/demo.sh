@@ -11,12 +11,12 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-VENV="${VENV:-$ROOT/.venv}"
+VENV="${VENV:-$ROOT/.venv-demo}"
 PYTHON="$VENV/bin/python"
 PLAYBOOK="$VENV/bin/ansible-playbook"
 for tool in "$PYTHON" "$PLAYBOOK"; do
     if [ ! -x "$tool" ]; then
-        echo "demo: $tool is missing; run scripts/bootstrap.sh (or make demo) first" >&2
+        echo "demo: $tool is missing; run scripts/bootstrap-demo.sh (or make demo) first" >&2
         exit 1
     fi
 done

@@ -28,7 +28,6 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, '.venv')
-VENV_BIN = os.path.join(VENV, 'bin')
 PYBIN = os.path.join(ROOT, '.cache', 'pybin')
 BUILD = os.path.abspath(os.environ.get('BUILD_DIR') or os.path.join(ROOT, 'build'))
 COLLECTIONS = os.path.join(BUILD, 'collections')
@@ -37,7 +36,21 @@ CONTROLLER_PYTHON = '3.12'
 SANITY_PYTHONS = os.environ.get('SANITY_PYTHONS', '3.9 3.10 3.11 3.12 3.13').split()
 COMMAND_TIMEOUT = int(os.environ.get('COMMAND_TIMEOUT', '900'))
 LEFTOVERS = []
-PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'role', 'docs')
+
+
+def read_oldest_core():
+    """X.Y of the oldest ansible-core that meta/runtime.yml's requires_ansible allows."""
+    with open(os.path.join(ROOT, 'meta', 'runtime.yml'), encoding='utf-8') as handle:
+        match = re.search(r'^requires_ansible:\D*(\d+\.\d+)', handle.read(), re.M)
+    return match.group(1)
+
+
+# sanity, units and integration also run on the oldest ansible-core that meta/runtime.yml
+# claims, from .venv-X.Y (scripts/bootstrap.sh), with the controller Python.
+OLDEST_CORE = read_oldest_core()
+OLD_VENV = os.path.join(ROOT, '.venv-' + OLDEST_CORE)
+PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'sanity-' + OLDEST_CORE, 'units-' + OLDEST_CORE,
+          'integration-' + OLDEST_CORE, 'role', 'docs', 'docsite')
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
 
@@ -88,11 +101,11 @@ class Tally:
         print('!' * 78 + '\n')
 
 
-def test_env(**extra):
+def test_env(venv=VENV, **extra):
     """Environment for the tools: venv and python3.X links first on PATH, our collection path."""
     env = dict(os.environ)
-    env['PATH'] = os.pathsep.join([VENV_BIN, PYBIN, env.get('PATH', os.defpath)])
-    env['VIRTUAL_ENV'] = VENV
+    env['PATH'] = os.pathsep.join([os.path.join(venv, 'bin'), PYBIN, env.get('PATH', os.defpath)])
+    env['VIRTUAL_ENV'] = venv
     env['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS
     env['ANSIBLE_NOCOLOR'] = '1'
     env['PY_COLORS'] = '0'
@@ -181,9 +194,22 @@ def run(cmd, log_name, cwd=None, env=None, timeout=None):
     return rc, lines
 
 
-def tool(name):
-    """Absolute path of a tool in the venv."""
-    return os.path.join(VENV_BIN, name)
+def tool(name, venv=VENV):
+    """Absolute path of a tool in a venv (by default .venv, the newest ansible-core)."""
+    return os.path.join(venv, 'bin', name)
+
+
+def core_label(venv):
+    """'' for .venv, '-X.Y' for the oldest-core venv: suffix of log and report names."""
+    return '' if venv == VENV else '-' + OLDEST_CORE
+
+
+def venv_missing(tally, venv):
+    """Fail (and say how to fix it) when a venv has no ansible-test."""
+    if os.path.isfile(tool('ansible-test', venv)):
+        return False
+    tally.check(False, '%s missing: run scripts/bootstrap.sh' % tool('ansible-test', venv))
+    return True
 
 
 # --------------------------------------------------------------------------------- phases
@@ -253,7 +279,7 @@ def junit_cases(directory, only=None):
     return cases
 
 
-def sanity_pass(tally, label, extra_args):
+def sanity_pass(tally, label, extra_args, venv=VENV):
     """One ansible-test sanity invocation; each test (per Python) counts once, from its junit file.
 
     A test with nothing to check ("No tests applicable.") counts as skipped, not passed.
@@ -261,8 +287,8 @@ def sanity_pass(tally, label, extra_args):
     junit_dir = os.path.join(DEST, 'tests', 'output', 'junit')
     if os.path.isdir(junit_dir):
         shutil.rmtree(junit_dir)
-    cmd = [tool('ansible-test'), 'sanity', '--color', 'no', '--junit'] + extra_args
-    rc, lines = run(cmd, 'sanity-' + label)
+    cmd = [tool('ansible-test', venv), 'sanity', '--color', 'no', '--junit'] + extra_args
+    rc, lines = run(cmd, 'sanity%s-%s' % (core_label(venv), label), env=test_env(venv))
     cases = junit_cases(junit_dir)
     for name, outcome, detail in cases:
         if outcome == 'skipped':
@@ -279,6 +305,15 @@ def sanity_pass(tally, label, extra_args):
         tally.empty('ansible-test sanity (%s) had nothing to check' % label)
 
 
+def phase_sanity_oldest(tally):
+    """ansible-test sanity of the oldest ansible-core, every test on the controller Python.
+
+    compile/import on the other module Pythons run once, with the newest ansible-core (sanity).
+    """
+    if not venv_missing(tally, OLD_VENV):
+        sanity_pass(tally, 'all', ['--python', CONTROLLER_PYTHON], OLD_VENV)
+
+
 def phase_sanity(tally):
     """ansible-test sanity: all tests on the controller Python, compile/import on every module Python."""
     have = [v for v in SANITY_PYTHONS if os.path.exists(os.path.join(PYBIN, 'python' + v))]
@@ -293,21 +328,23 @@ def phase_sanity(tally):
         sanity_pass(tally, 'py' + version, ['--python', version, '--test', 'compile', '--test', 'import'])
 
 
-def phase_units(tally):
+def phase_units(tally, venv=VENV):
     """pytest over tests/unit in the copy, counts from a junit report."""
+    if venv_missing(tally, venv):
+        return
     unit_dir = os.path.join(DEST, 'tests', 'unit')
     if not os.path.isdir(unit_dir):
         tally.empty('no tests/unit directory')
         return
-    report = os.path.join(LOGS, 'units-junit.xml')
+    report = os.path.join(LOGS, 'units%s-junit.xml' % core_label(venv))
     if os.path.exists(report):
         os.remove(report)
-    cmd = [tool('python'), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-ra',
+    cmd = [tool('python', venv), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-ra',
            '--junitxml', report, '-o', 'junit_family=xunit2']
     workers = os.environ.get('UNIT_WORKERS', '2')
     if workers not in ('', '0'):
         cmd += ['-n', workers]
-    rc, _lines = run(cmd, 'units', env=test_env(PYTHONPATH=COLLECTIONS))
+    rc, _lines = run(cmd, 'units' + core_label(venv), env=test_env(venv, PYTHONPATH=COLLECTIONS))
     if rc == 5:
         tally.empty('pytest collected no unit tests')
         return
@@ -323,22 +360,24 @@ def phase_units(tally):
     for name, _outcome, detail in failed_cases[:15]:
         tally.failures.append('unit %s: %s' % (name, detail[:120]))
     if failed > 15:
-        tally.failures.append('... and %d more unit failures: see %s' % (failed - 15, os.path.join(LOGS, 'units.log')))
+        tally.failures.append('... and %d more unit failures: see %s' % (failed - 15, os.path.join(LOGS, 'units%s.log' % core_label(venv))))
     if rc not in (0, 1) or (rc == 1 and not failed):
         tally.check(False, 'pytest exited %d (usage/internal error or interrupted)' % rc)
 
 
-def phase_integration(tally):
+def phase_integration(tally, venv=VENV):
     """ansible-test integration --local, one count per target."""
+    if venv_missing(tally, venv):
+        return
     targets_dir = os.path.join(DEST, 'tests', 'integration', 'targets')
     targets = sorted(d for d in os.listdir(targets_dir) if os.path.isdir(os.path.join(targets_dir, d))) \
         if os.path.isdir(targets_dir) else []
     if not targets:
         tally.empty('no integration targets under tests/integration/targets')
         return
-    cmd = [tool('ansible-test'), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
+    cmd = [tool('ansible-test', venv), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
            '--continue-on-error']
-    rc, lines = run(cmd, 'integration')
+    rc, lines = run(cmd, 'integration' + core_label(venv), env=test_env(venv))
     ran = []
     failed = []
     for index, line in enumerate(lines):
@@ -431,8 +470,13 @@ def doc_output_bad(lines):
             and not DOC_NOISE_RE.search(line)]
 
 
-def phase_docs(tally):
-    """Build, install, ansible-doc everything, antsibull-docs and antsibull-changelog lint."""
+INSTALLED = []  # the collection as installed from its tarball, once per run
+
+
+def build_and_install(tally):
+    """Build the collection tarball and install it into BUILD/install; return its path or None."""
+    if INSTALLED:
+        return INSTALLED[0]
     dist = os.path.join(BUILD, 'dist')
     install_root = os.path.join(BUILD, 'install')
     for path in (dist, install_root):
@@ -442,25 +486,40 @@ def phase_docs(tally):
     rc, _lines = run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', dist, '--force'], 'build')
     tarballs = [f for f in os.listdir(dist) if f.endswith('.tar.gz')]
     if not tally.check(rc == 0 and len(tarballs) == 1, 'ansible-galaxy collection build'):
-        return
+        return None
     rc, _lines = run([tool('ansible-galaxy'), 'collection', 'install', os.path.join(dist, tarballs[0]),
                       '-p', install_root, '--force'], 'install')
     installed = os.path.join(install_root, 'ansible_collections', NAMESPACE, NAME)
     if not tally.check(rc == 0 and os.path.isfile(os.path.join(installed, 'MANIFEST.json')),
                        'ansible-galaxy collection install into %s' % install_root):
+        return None
+    INSTALLED.append(installed)
+    return installed
+
+
+def doc_env():
+    """Environment in which only the installed collection is found."""
+    return test_env(ANSIBLE_COLLECTIONS_PATH=os.path.join(BUILD, 'install'), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+
+
+def phase_docs(tally):
+    """Build, install, ansible-doc everything, antsibull-docs and antsibull-changelog lint."""
+    installed = build_and_install(tally)
+    if not installed:
         return
-    doc_env = test_env(ANSIBLE_COLLECTIONS_PATH=install_root, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false')
+    install_root = os.path.join(BUILD, 'install')
+    env = doc_env()
     targets = doc_targets(installed)
     if not targets:
         tally.empty('no modules, plugins or roles to render with ansible-doc')
     for doc_type, fqcn in targets:
         rc, lines = run([tool('ansible-doc'), '-t', doc_type, fqcn], 'doc-%s-%s' % (doc_type, fqcn),
-                        cwd=install_root, env=doc_env)
+                        cwd=install_root, env=env)
         bad = doc_output_bad(lines)
         tally.check(rc == 0 and not bad and len(lines) > 3, 'ansible-doc -t %s %s%s' % (
             doc_type, fqcn, ' (%s)' % bad[0].strip() if bad else ''))
     rc, _lines = run([tool('antsibull-docs'), 'lint-collection-docs', '--plugin-docs', installed],
-                     'antsibull-docs', cwd=install_root, env=doc_env)
+                     'antsibull-docs', cwd=install_root, env=env)
     tally.check(rc == 0, 'antsibull-docs lint-collection-docs --plugin-docs')
     rc, _lines = run([tool('antsibull-changelog'), 'lint'], 'changelog-lint')
     fragments = os.path.join(DEST, 'changelogs', 'fragments')
@@ -472,6 +531,63 @@ def phase_docs(tally):
     tally.check(rc == 0, 'antsibull-changelog lint-changelog-yaml')
 
 
+def docsite_pages(installed):
+    """Site pages that must exist: the index, one per plugin and role, one per guide."""
+    pages = ['index.html']
+    for doc_type, fqcn in doc_targets(installed):
+        pages.append('%s_%s.html' % (fqcn.rsplit('.', 1)[1], doc_type))
+    extra_docs = os.path.join(installed, 'docs', 'docsite', 'extra-docs.yml')
+    if os.path.isfile(extra_docs):
+        import yaml  # pylint: disable=import-outside-toplevel
+
+        with open(extra_docs, encoding='utf-8') as handle:
+            sections = (yaml.safe_load(handle) or {}).get('sections') or []
+        for section in sections:
+            for entry in section.get('toctree') or []:
+                ref = entry['ref'] if isinstance(entry, dict) else entry
+                pages.append('docsite/%s.html' % ref)
+    return pages
+
+
+def phase_docsite(tally):
+    """The docs site: antsibull-docs rst, Sphinx HTML, then every page checked in headless Chromium."""
+    installed = build_and_install(tally)
+    if not installed:
+        return
+    site = os.path.join(BUILD, 'docsite')
+    rst, html = os.path.join(site, 'rst'), os.path.join(site, 'html')
+    if os.path.isdir(site):
+        shutil.rmtree(site)
+    os.makedirs(rst, mode=0o755)  # antsibull-docs refuses a destination others can write to
+    os.chmod(rst, 0o755)
+    rc, _lines = run([tool('antsibull-docs'), 'collection', '--use-current', '--squash-hierarchy', '--fail-on-error',
+                      '--dest-dir', rst, '%s.%s' % (NAMESPACE, NAME)], 'docsite-rst', cwd=site, env=doc_env())
+    if not tally.check(rc == 0 and os.path.isfile(os.path.join(rst, 'index.rst')),
+                       'antsibull-docs collection (plugin, role and guide pages as rst)'):
+        return
+    rc, _lines = run([tool('sphinx-build'), '-b', 'html', '-c', os.path.join(ROOT, 'scripts', 'lib', 'docsite'),
+                      '-W', '--keep-going', '-q', rst, html], 'docsite-html', cwd=site)
+    if not tally.check(rc == 0 and os.path.isfile(os.path.join(html, 'index.html')),
+                       'sphinx-build html (warnings are errors)'):
+        return
+    cmd = [tool('python'), os.path.join(ROOT, 'scripts', 'lib', 'check_site.py'), html,
+           '--screenshot', os.path.join(BUILD, 'docsite-index.png')]
+    for page in docsite_pages(installed):
+        cmd += ['--expect', page]
+    rc, lines = run(cmd, 'docsite-browser', cwd=site)
+    counts = [SUMMARY_RE.match(line.strip()) for line in lines]
+    counts = [match for match in counts if match]
+    if not counts:
+        tally.check(False, 'check_site.py printed no "N passed, N failed" line (exit %d)' % rc)
+        return
+    passed, failed = int(counts[-1].group(1)), int(counts[-1].group(2))
+    tally.passed += passed
+    tally.failed += failed
+    tally.failures += [line.strip()[6:] for line in lines if line.startswith('  FAIL  ')]
+    if rc != 0 and not failed:
+        tally.check(False, 'check_site.py exited %d but reported no failure' % rc)
+
+
 PHASE_FUNCS = {
     'copy': (phase_copy, 'copy the collection into %s' % os.path.relpath(DEST, ROOT)),
     'lint': (phase_lint, 'ansible-lint'),
@@ -479,8 +595,14 @@ PHASE_FUNCS = {
         CONTROLLER_PYTHON, ' '.join(SANITY_PYTHONS))),
     'units': (phase_units, 'unit tests (pytest, tests/unit)'),
     'integration': (phase_integration, 'integration targets (ansible-test integration --local)'),
+    'sanity-' + OLDEST_CORE: (phase_sanity_oldest, 'ansible-test sanity on ansible-core %s (oldest in meta/runtime.yml; '
+                                                   'controller %s)' % (OLDEST_CORE, CONTROLLER_PYTHON)),
+    'units-' + OLDEST_CORE: (lambda tally: phase_units(tally, OLD_VENV), 'unit tests on ansible-core %s' % OLDEST_CORE),
+    'integration-' + OLDEST_CORE: (lambda tally: phase_integration(tally, OLD_VENV),
+                                   'integration targets on ansible-core %s' % OLDEST_CORE),
     'role': (phase_role, 'role tests (tests/role/run.sh)'),
     'docs': (phase_docs, 'build, install, ansible-doc, antsibull-docs, antsibull-changelog'),
+    'docsite': (phase_docsite, 'docs site: antsibull-docs + Sphinx HTML, checked in headless Chromium'),
 }
 
 

@@ -52,7 +52,9 @@ def test_create_by_name_costs_two_requests_and_returns_no_secret(run_module, emu
     assert [(r["method"], r["path"]) for r in log] == [("GET", collection(emulator)), ("POST", collection(emulator))]
     assert log[0]["query"]["name"] == "office" and log[0]["query"]["is_deleted"] == "false"
     assert log[1]["body"] == {"name": "office"}
-    assert "token" not in result["_stdout"].replace("tunnel_token", "")
+    # ansible-core < 2.19 echoes the arguments in "invocation", the token masked: not a leak.
+    printed = result["_stdout"].replace('"api_token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', "")
+    assert "token" not in printed.replace("tunnel_token", "")
     assert [t["id"] for t in live(api, emulator)] == [connector["id"]]
 
 

@@ -37,7 +37,9 @@ def test_lists_only_live_warp_connectors_without_secrets(run_module, api, emulat
     assert names(result) == ["office-a", "office-b"]
     assert all(set(c) == FIELDS for c in result["warp_connectors"])
     assert all(c["tun_type"] == "warp_connector" for c in result["warp_connectors"])
-    assert "token" not in result["_stdout"] and "secret" not in result["_stdout"]
+    # ansible-core < 2.19 echoes the arguments in "invocation", the token masked: not a leak.
+    printed = result["_stdout"].replace('"api_token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', "")
+    assert "token" not in printed and "secret" not in printed
     log = run_module.requests()
     assert len(log) == 1 and log[0]["path"] == collection(emulator)
     assert log[0]["query"]["is_deleted"] == "false" and log[0]["query"]["per_page"] == "1000"
