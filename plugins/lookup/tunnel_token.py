@@ -13,7 +13,7 @@ description:
     live tunnels, or UUIDs).
   - Uses the same client, validation and error messages as M(edgeops.cloudflare.tunnel_token), and runs on the
     controller.
-  - The token is a secret; put C(no_log: true) on tasks that use it.
+  - "The token is a secret; put C(no_log: true) on tasks that use it."
 author:
   - edgeops maintainers (@edgeops)
 options:

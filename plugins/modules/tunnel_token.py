@@ -76,10 +76,10 @@ options:
     description:
       - Write the token to this file instead of returning it. The file is written atomically (a temporary file in
         the same folder, then renamed) with mode C(0600), and only when its content, mode or ownership differs.
-      - The module, and so the API call, runs where the task runs. To keep the API token on the controller and the
+      - "The module, and so the API call, runs where the task runs. To keep the API token on the controller and the
         file on the host, fetch the token on the controller (C(delegate_to: localhost)) and copy it with
-        M(ansible.builtin.copy) (C(mode: "0600"), C(no_log: true)); with O(dest), the API token must be available on
-        the host the module runs on.
+        C(ansible.builtin.copy) (C(mode: '0600'), C(no_log: true)); with O(dest), the API token must be available on
+        the host the module runs on."
     type: path
   owner:
     description: Owner (name or uid) of the O(dest) file. When omitted, the user the module runs as.

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import socket
 
 import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import (
+    COLLECTION_VERSION,
     USER_AGENT,
     CloudflareClient,
     CloudflareError,
@@ -41,8 +45,12 @@ def test_request_returns_result_and_sends_user_agent(client, emulator):
     assert log[-1]["method"] == "POST" and log[-1]["path"] == tunnels_path(emulator)
 
 
-def test_user_agent_names_collection_and_version():
-    assert USER_AGENT.startswith("edgeops.cloudflare/0.1.0")
+def test_user_agent_names_collection_and_the_galaxy_version():
+    galaxy = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "galaxy.yml")
+    with open(galaxy, encoding="utf-8") as handle:
+        version = re.search(r"^version:\s*(\S+)\s*$", handle.read(), re.M).group(1).strip("'\"")
+    assert COLLECTION_VERSION == version
+    assert USER_AGENT.startswith("edgeops.cloudflare/%s " % version)
 
 
 def test_envelope_error_carries_codes_status_method_and_path(client, emulator):
