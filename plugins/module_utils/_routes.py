@@ -165,7 +165,8 @@ class TunnelRoute(Collection):
 
     def predict_created(self, body):
         route = super(TunnelRoute, self).predict_created(body)
-        route.setdefault("comment", "")
+        if route.get("comment") is None:  # the API stores an omitted comment as ""
+            route["comment"] = ""
         return route
 
 
@@ -199,7 +200,8 @@ class HostnameRoute(Collection):
 
     def predict_created(self, body):
         route = super(HostnameRoute, self).predict_created(body)
-        route.setdefault("comment", "")
+        if route.get("comment") is None:  # the API stores an omitted comment as ""
+            route["comment"] = ""
         return route
 
 
