@@ -8,6 +8,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
 
@@ -37,6 +38,8 @@ class ModuleRun(object):
         full.update(args)
         full["_ansible_check_mode"] = check_mode
         full["_ansible_diff"] = diff
+        # AnsibleModule.warn collects into a process-wide list; each run here is its own task.
+        ansible_warnings._global_warnings.clear()
         out = io.StringIO()
         with patch_module_args(full), redirect_stdout(out):
             with pytest.raises(SystemExit):
