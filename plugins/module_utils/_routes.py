@@ -187,6 +187,9 @@ class HostnameRoute(Collection):
         check_name(params.get("tunnel"), "tunnel")
         if params["state"] == "present" and not params.get("tunnel"):
             raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+        if params["state"] == "present" and params.get("tunnel_type") == "warp_connector":
+            raise ModuleError("tunnel_type must be cfd_tunnel for a hostname route: the API routes private hostnames "
+                              "only through cloudflared tunnels, not WARP connectors.")
 
     def wanted_value(self, option):
         if option == "hostname":
