@@ -257,6 +257,13 @@ class TunnelRouteListing(Listing):
         for option in ("tunnel", "virtual_network"):
             check_name(params.get(option), option)
 
+    def query(self):
+        query = super(TunnelRouteListing, self).query()
+        for key in ("network_subset", "network_superset"):  # sent as cloudflared does: host bits masked
+            if key in query:
+                query[key] = canonical_network(query[key])
+        return query
+
     def view(self, obj):
         view = dict((field, obj.get(field)) for field in ROUTE_FIELDS)
         if view.get("network"):
