@@ -294,16 +294,17 @@ class HostnameRouteListing(Listing):
     @classmethod
     def check(cls, params):
         check_uuid(params.get("id"), "id")
-        for option in ("hostname", "hostname_contains"):
-            check_hostname(params.get(option), option)
+        check_hostname(params.get("hostname"))
+        check_name(params.get("hostname_contains"), "hostname_contains")  # any substring, not a hostname
         check_timestamp(params.get("existed_at"), "existed_at")
         check_name(params.get("tunnel"), "tunnel")
 
     def query(self):
         query = super(HostnameRouteListing, self).query()
-        wanted = self.params.get("hostname") or self.params.get("hostname_contains")
-        if wanted:
-            query["hostname"] = canonical_hostname(wanted)
+        if self.params.get("hostname"):
+            query["hostname"] = canonical_hostname(self.params["hostname"])
+        elif self.params.get("hostname_contains"):
+            query["hostname"] = self.params["hostname_contains"]
         return query
 
     def view(self, obj):
