@@ -235,6 +235,10 @@ class VirtualNetworkListing(Listing):
         return dict((field, is_default(obj) if field == "is_default_network" else obj.get(field)) for field in VNET_FIELDS)
 
 
+IP_EXCLUSIVE = ("tunnel", "network_subset", "network_superset", "comment", "route_id", "tunnel_types", "existed_at",
+                "is_deleted")
+
+
 class TunnelRouteListing(Listing):
     path = ROUTES_PATH
     result_key = "routes"
@@ -253,6 +257,10 @@ class TunnelRouteListing(Listing):
             parse_network(params["ip"], "ip")
             if "/" in params["ip"]:
                 raise ModuleError("ip must be one address (the route serving it is returned), got %r." % params["ip"])
+            others = [option for option in IP_EXCLUSIVE if params.get(option)]
+            if others:
+                raise ModuleError("ip finds the live route serving one address and takes only virtual_network as a filter, "
+                                  "not %s." % ", ".join(others))
         check_timestamp(params.get("existed_at"), "existed_at")
         for option in ("tunnel", "virtual_network"):
             check_name(params.get(option), option)

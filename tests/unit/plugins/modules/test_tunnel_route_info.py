@@ -157,3 +157,16 @@ def test_bad_input_fails_before_any_request(run_module, args, start):
     result = run_module(tunnel_route_info, args)
     assert result["failed"] is True and result["msg"].startswith(start)
     assert run_module.requests() == []
+
+
+@pytest.mark.parametrize("args, named", [
+    (dict(tunnel="web"), "tunnel"),
+    (dict(network_subset="10.0.0.0/8", comment="x"), "network_subset, comment"),
+    (dict(is_deleted=True), "is_deleted"),
+    (dict(tunnel_types=["cfd_tunnel"]), "tunnel_types"),
+])
+def test_ip_refuses_filters_it_cannot_apply_before_any_request(run_module, args, named):
+    result = run_module(tunnel_route_info, dict(ip="10.0.0.1", **args))
+    assert result["failed"] is True
+    assert result["msg"] == "ip finds the live route serving one address and takes only virtual_network as a filter, not %s." % named
+    assert run_module.requests() == []
