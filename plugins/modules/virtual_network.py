@@ -11,7 +11,7 @@ short_description: Create, rename, make default and delete Cloudflare Zero Trust
 version_added: 0.2.0
 description:
   - Manages a virtual network of a Cloudflare account, found by its O(name) (unique among live virtual networks)
-    or by O(id). Virtual networks keep overlapping private IP ranges apart: each tunnel route belongs to one.
+    or by O(id). Virtual networks keep overlapping private IP ranges apart; each tunnel route belongs to one.
   - Every account has a virtual network named C(default) that is the default one; this module treats it like
     any other (it can be renamed or given a comment, and another network can be made the default).
   - Creating is safe against races and lost responses; the module never creates two virtual networks.
