@@ -91,8 +91,8 @@ def test_check_mode_create_predicts_the_real_result(run_module, emulator, api, w
     ("corp.internal", "*.Corp.Internal.", "corp.internal"),
     ("intranet", "Intranet.", "intranet"),
 ])
-def test_every_spelling_is_the_same_route_and_the_first_rerun_sends_no_write(run_module, emulator, api, world,
-                                                                              written, rerun, stored):
+def test_every_spelling_is_the_same_route_and_the_first_rerun_sends_no_write(
+        run_module, emulator, api, world, written, rerun, stored):
     created = run_module(hostname_route, dict(hostname=written, tunnel="web"))
     assert created["changed"] is True and created["hostname_route"]["hostname"] == stored
     run_module.clear()

@@ -114,8 +114,8 @@ def test_check_mode_create_predicts_the_real_result(run_module, emulator, api, w
     ("10.0.0.7", "10.0.0.7/32", "10.0.0.7/32"),
     (" 10.0.0.0/8 ", "10.0.0.0/8", "10.0.0.0/8"),
 ])
-def test_every_spelling_is_the_same_route_and_the_first_rerun_sends_no_write(run_module, world, written, rerun,
-                                                                              canonical):
+def test_every_spelling_is_the_same_route_and_the_first_rerun_sends_no_write(
+        run_module, world, written, rerun, canonical):
     created = run_module(tunnel_route, dict(network=written, tunnel="web"))
     assert created["changed"] is True and created["route"]["network"] == canonical
     assert run_module.writes()[0]["body"]["network"] == canonical

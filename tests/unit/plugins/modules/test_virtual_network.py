@@ -244,7 +244,7 @@ def test_delete_of_a_network_in_use_fails_listing_its_routes(run_module, emulato
     assert forced["routes_removed"] == [
         {"id": one["id"], "network": "10.0.0.0/24", "tunnel_id": one["tunnel_id"]},
         {"id": two["id"], "network": "10.9.0.0/16", "tunnel_id": two["tunnel_id"]}]
-    delete = [r for r in run_module.writes()]
+    delete = run_module.writes()
     assert len(delete) == 1 and delete[0]["method"] == "DELETE" and delete[0]["query"] == {"force": "true"}
     left = [r["id"] for r in api.paginate(routes(emulator), {"is_deleted": "false"})]
     assert left == [elsewhere["id"]]
