@@ -165,7 +165,8 @@ class TunnelRoute(Collection):
 
     def predict_created(self, body):
         route = super(TunnelRoute, self).predict_created(body)
-        route.setdefault("comment", "")
+        if route.get("comment") is None:  # the API stores an omitted comment as ""
+            route["comment"] = ""
         return route
 
 
@@ -186,6 +187,9 @@ class HostnameRoute(Collection):
         check_name(params.get("tunnel"), "tunnel")
         if params["state"] == "present" and not params.get("tunnel"):
             raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+        if params["state"] == "present" and params.get("tunnel_type") == "warp_connector":
+            raise ModuleError("tunnel_type must be cfd_tunnel for a hostname route: the API routes private hostnames "
+                              "only through cloudflared tunnels, not WARP connectors.")
 
     def wanted_value(self, option):
         if option == "hostname":
@@ -199,7 +203,8 @@ class HostnameRoute(Collection):
 
     def predict_created(self, body):
         route = super(HostnameRoute, self).predict_created(body)
-        route.setdefault("comment", "")
+        if route.get("comment") is None:  # the API stores an omitted comment as ""
+            route["comment"] = ""
         return route
 
 
@@ -230,6 +235,10 @@ class VirtualNetworkListing(Listing):
         return dict((field, is_default(obj) if field == "is_default_network" else obj.get(field)) for field in VNET_FIELDS)
 
 
+IP_EXCLUSIVE = ("tunnel", "network_subset", "network_superset", "comment", "route_id", "tunnel_types", "existed_at",
+                "is_deleted")
+
+
 class TunnelRouteListing(Listing):
     path = ROUTES_PATH
     result_key = "routes"
@@ -248,9 +257,20 @@ class TunnelRouteListing(Listing):
             parse_network(params["ip"], "ip")
             if "/" in params["ip"]:
                 raise ModuleError("ip must be one address (the route serving it is returned), got %r." % params["ip"])
+            others = [option for option in IP_EXCLUSIVE if params.get(option)]
+            if others:
+                raise ModuleError("ip finds the live route serving one address and takes only virtual_network as a filter, "
+                                  "not %s." % ", ".join(others))
         check_timestamp(params.get("existed_at"), "existed_at")
         for option in ("tunnel", "virtual_network"):
             check_name(params.get(option), option)
+
+    def query(self):
+        query = super(TunnelRouteListing, self).query()
+        for key in ("network_subset", "network_superset"):  # sent as cloudflared does: host bits masked
+            if key in query:
+                query[key] = canonical_network(query[key])
+        return query
 
     def view(self, obj):
         view = dict((field, obj.get(field)) for field in ROUTE_FIELDS)
@@ -282,16 +302,17 @@ class HostnameRouteListing(Listing):
     @classmethod
     def check(cls, params):
         check_uuid(params.get("id"), "id")
-        for option in ("hostname", "hostname_contains"):
-            check_hostname(params.get(option), option)
+        check_hostname(params.get("hostname"))
+        check_name(params.get("hostname_contains"), "hostname_contains")  # any substring, not a hostname
         check_timestamp(params.get("existed_at"), "existed_at")
         check_name(params.get("tunnel"), "tunnel")
 
     def query(self):
         query = super(HostnameRouteListing, self).query()
-        wanted = self.params.get("hostname") or self.params.get("hostname_contains")
-        if wanted:
-            query["hostname"] = canonical_hostname(wanted)
+        if self.params.get("hostname"):
+            query["hostname"] = canonical_hostname(self.params["hostname"])
+        elif self.params.get("hostname_contains"):
+            query["hostname"] = self.params["hostname_contains"]
         return query
 
     def view(self, obj):

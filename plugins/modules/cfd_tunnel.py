@@ -104,7 +104,8 @@ options:
 notes:
   - "Request cost: an unchanged tunnel found by name costs one request; creating costs two; renaming by
     id two; deleting by name two, three with O(cleanup_connections); O(delete_dns_records) adds one request
-    for the zones, one per zone and one per record removed."
+    for the zones, one per zone and one per record removed; O(delete_routes) adds two (the tunnel's CIDR and
+    hostname routes) and one per route removed."
 seealso:
   - module: edgeops.cloudflare.cfd_tunnel_info
   - module: edgeops.cloudflare.tunnel_token

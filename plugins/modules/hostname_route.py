@@ -7,17 +7,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: hostname_route
-short_description: Route a private hostname through a Cloudflare Tunnel or WARP connector
+short_description: Route a private hostname through a Cloudflare Tunnel
 version_added: 0.2.0
 description:
   - Manages a hostname route of Cloudflare Zero Trust, so that WARP clients reach a private hostname (one with
-    no public DNS record, like V(wiki.corp.internal)) through a cloudflared tunnel or a WARP connector.
+    no public DNS record, like V(wiki.corp.internal)) through a cloudflared tunnel.
   - The hostname is compared the way Cloudflare stores it - without case, without leading or trailing dots, and
     with a leading V(*.) wildcard stored as the name it covers (V(*.corp.internal) is stored as V(corp.internal),
     and also covers that name). Every spelling of one route is the same route, so the first rerun changes nothing.
   - Moving a route to another tunnel, or changing its comment, updates it in place.
   - Creating is safe against races and lost responses; the module never creates two routes.
   - The connectors of the tunnel need cloudflared 2025.7.0 or newer; hostname routes do not work with load balancing.
+  - Only cloudflared tunnels carry hostname routes; O(tunnel_type=warp_connector) fails before any request.
 author:
   - edgeops maintainers (@edgeops)
 extends_documentation_fragment:

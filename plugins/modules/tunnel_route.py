@@ -39,8 +39,8 @@ options:
     type: str
 notes:
   - "Request cost: an unchanged route costs three requests (the tunnel, the virtual network, the route); creating
-    or updating one adds one. Removing one costs two or three (the virtual network, the route, the delete); a
-    route already removed with its tunnel costs two and changes nothing."
+    or updating one adds one. Removing one costs three (the virtual network, the route, the delete); when there
+    is none, also a route already removed with its tunnel, two, and one when the virtual network does not exist."
   - With O(state=absent), the tunnel is not looked up (it may be gone already) and the options that only matter
     for creating or updating are ignored, so one task can toggle the route with a variable.
 seealso:

@@ -23,7 +23,7 @@ options:
     description:
       - One IPv4 or IPv6 address; returns the route that serves it (the most specific one) in O(virtual_network),
         or in the default virtual network when that is omitted. An empty list when no route serves it.
-      - The other filters do not apply with O(ip).
+      - O(ip) takes only O(virtual_network) as a filter; any other filter fails the task before any request.
     type: str
   tunnel:
     description: Only routes through this tunnel (name or UUID; a name that matches no tunnel lists nothing).
@@ -61,7 +61,8 @@ options:
     type: bool
     default: false
 notes:
-  - "Request cost: one request a page of 1000 routes, plus one for each of O(tunnel) and O(virtual_network) given by name or id."
+  - "Request cost: one request a page of 1000 routes, plus one for each of O(tunnel) and O(virtual_network) given by
+    name or id; with O(ip), one request plus one for O(virtual_network)."
 seealso:
   - module: edgeops.cloudflare.tunnel_route
 """

@@ -46,7 +46,7 @@ options:
     description:
       - V(true) makes this the account's default network, the one routes land in when they name no virtual
         network. The API then un-defaults the previous default network; the result names it in RV(previous_default).
-      - V(false) on the current default network fails; a network cannot stop being the default by itself,
+      - V(false) on the current default network fails (a network cannot stop being the default by itself);
         make another network the default instead.
       - When omitted, the network's default status is left as it is.
     type: bool

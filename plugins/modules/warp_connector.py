@@ -79,7 +79,8 @@ options:
     default: false
 notes:
   - "Request cost: an unchanged WARP connector found by name costs one request; creating costs two, three
-    with O(tunnel_secret); renaming by id two; deleting by name two."
+    with O(tunnel_secret); renaming by id two; deleting by name two, and O(delete_routes) adds two (the
+    connector's CIDR and hostname routes) and one per route removed."
   - The API refuses to delete a WARP connector that still has connections; stop WARP on its hosts first.
 seealso:
   - module: edgeops.cloudflare.warp_connector_info
