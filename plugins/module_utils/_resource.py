@@ -79,12 +79,14 @@ class Reference(object):
     ``present_only``, ``state: absent`` does not resolve it (the object may be gone already).
     """
 
-    def __init__(self, option, field, target, default=None, present_only=False):
+    def __init__(self, option, field, target, default=None, present_only=False, copies=()):
         self.option = option
         self.field = field
         self.target = target
         self.default = default
         self.present_only = present_only
+        # (view field, field of the referenced object): filled in where the API's answer leaves them out
+        self.copies = copies
 
 
 class Work(object):
@@ -99,6 +101,7 @@ class Work(object):
         self.want_diff = diff
         self.state = params.get("state") or "present"
         self.resolved = {}       # Reference field -> id (None: assumed in check mode)
+        self.referenced = {}     # Reference field -> the object it names
         self.unresolved = False  # a reference names nothing, so nothing can match
         self.changed = False
         self.warnings = []
@@ -124,6 +127,7 @@ class Work(object):
                 self.unresolved = True
             else:
                 self.resolved[reference.field] = obj.get("id")
+                self.referenced[reference.field] = obj
 
     def resolve(self, reference, must_exist):
         value = self.params.get(reference.option)
@@ -242,7 +246,14 @@ class Collection(Work):
 
     def view(self, obj):
         """The secret-free part of an API object that users see."""
-        return dict((field, self.current_value(obj, field)) for field in self.fields)
+        view = dict((field, self.current_value(obj, field)) for field in self.fields)
+        for reference in self.references:
+            other = self.referenced.get(reference.field)
+            if other is not None and other.get("id") == view.get(reference.field):
+                for mine, theirs in reference.copies:
+                    if view.get(mine) is None:
+                        view[mine] = other.get(theirs)
+        return view
 
     def describe(self):
         """How messages name the object the task means."""

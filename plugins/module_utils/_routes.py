@@ -112,9 +112,10 @@ def default_network(work):
     return vnet
 
 
-TUNNEL = Reference("tunnel", "tunnel_id", tunnel_class, present_only=True)
+TUNNEL = Reference("tunnel", "tunnel_id", tunnel_class, present_only=True,
+                   copies=(("tunnel_name", "name"), ("tun_type", "tun_type")))
 VIRTUAL_NETWORK = Reference("virtual_network", "virtual_network_id", lambda params: VirtualNetwork,
-                            default=default_network)
+                            default=default_network, copies=(("virtual_network_name", "name"),))
 
 
 class TunnelRoute(Collection):

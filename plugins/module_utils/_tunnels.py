@@ -53,8 +53,8 @@ class TunnelResource(Collection):
     def steps(self, current):
         """With delete_routes, the tunnel's CIDR and hostname routes go first, whichever way the API
         treats the routes of a deleted tunnel (removed with it, or the delete refused)."""
-        if (self.state == "absent" and self.params.get("delete_routes") and current is not None
-                and not current.get("deleted_at")):
+        # A tunnel deleted already (found by id) may have left hostname routes behind: remove those too.
+        if self.state == "absent" and self.params.get("delete_routes") and current is not None:
             return [routes_removal(self.client, self.params["account_id"], current["id"])]
         return []
 
@@ -299,8 +299,9 @@ class TunnelInfo(TunnelListing):
         if wait:
             if not single:
                 raise ModuleError("wait_for needs id or name to pick the tunnel to wait for.")
-            if not (wait["status"] or wait["connectors"] is not None or wait["connector_id"]
-                    or wait["no_outdated"] or wait["no_stale_config"]):
+            conditions = (wait["status"], wait["connectors"] is not None, wait["connector_id"],
+                          wait["no_outdated"], wait["no_stale_config"])
+            if not any(conditions):
                 raise ModuleError("wait_for needs at least one of status, connectors, connector_id, no_outdated "
                                   "or no_stale_config.")
             if wait["no_outdated"] and not params.get("min_version"):

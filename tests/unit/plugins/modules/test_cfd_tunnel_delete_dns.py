@@ -81,5 +81,3 @@ def test_delete_with_dns_failing_midway_converges_on_rerun(run_module, api, emul
     run_module.clear()
     again = run_module(cfd_tunnel, dict(name="web", state="absent", delete_dns_records=True))
     assert again["changed"] is False and run_module.writes() == []
-
-

@@ -167,3 +167,14 @@ def test_warp_connector_without_delete_routes_on_a_refusing_api(run_module, emul
     result = run_module(warp_connector, dict(name="office", state="absent"))
     assert result["failed"] is True and "set delete_routes: true" in result["msg"]
     assert len(live(api, emulator, "warp_connector")) == 1
+
+
+def test_delete_routes_by_id_cleans_up_after_a_tunnel_deleted_without_it(run_module, emulator, api, routed):
+    run_module(cfd_tunnel, dict(name="web", state="absent"))  # the cascade leaves wiki.corp.internal behind
+    run_module.clear()
+    result = run_module(cfd_tunnel, dict(id=routed["web"]["id"], state="absent", delete_routes=True))
+    assert result["changed"] is True
+    assert result["routes_removed"] == [{"id": routed["wiki"]["id"], "kind": "hostname", "hostname": "wiki.corp.internal"}]
+    assert [r["hostname"] for r in live(api, emulator, HOSTNAMES)] == ["git.corp.internal"]
+    again = run_module(cfd_tunnel, dict(id=routed["web"]["id"], state="absent", delete_routes=True))
+    assert again["changed"] is False and again["routes_removed"] == []

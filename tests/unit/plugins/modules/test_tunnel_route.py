@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import TunnelRoute
-from ansible_collections.edgeops.cloudflare.plugins.modules import tunnel_route
+from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, tunnel_route, virtual_network
 
 FIELDS = {"id", "network", "tunnel_id", "tunnel_name", "tun_type", "virtual_network_id", "virtual_network_name",
           "comment", "created_at", "deleted_at"}
@@ -320,3 +320,14 @@ def test_bad_input_fails_before_any_request(run_module, world, args, start):
     result = run_module(tunnel_route, args)
     assert result["failed"] is True and result["msg"].startswith(start)
     assert run_module.requests() == []
+
+
+def test_a_new_route_reports_the_names_of_its_tunnel_and_network(run_module, emulator):
+    run_module(cfd_tunnel, dict(name="names-gw"))
+    run_module(virtual_network, dict(name="names-net"))
+    created = run_module(tunnel_route, dict(network="10.77.0.0/16", tunnel="names-gw", virtual_network="names-net"))
+    assert created["changed"] is True
+    assert created["route"]["tunnel_name"] == "names-gw" and created["route"]["tun_type"] == "cfd_tunnel"
+    assert created["route"]["virtual_network_name"] == "names-net"
+    rerun = run_module(tunnel_route, dict(network="10.77.0.0/16", tunnel="names-gw", virtual_network="names-net"))
+    assert rerun["route"] == created["route"]
