@@ -377,8 +377,8 @@ def cmd_run(app_flags, tunnel_flags, args):
         run_cli, rest = parse_flags(args, run_flags())
         if edge_settings().get("fail_start") == "usage":
             raise UsageError("flag provided but not defined: -edgeops-test-unknown-flag")
-    except UsageError as err:
-        raise UsageError(str(err), "tunnel run", run_flags()) from None
+    except UsageError as usage:
+        raise UsageError(str(usage), "tunnel run", run_flags()) from None
     if rest:
         raise Fatal("\"cloudflared tunnel run\" accepts only one argument, the tunnel name or id, "
                     "and it is not used together with a token in this stand-in", 1)
@@ -453,14 +453,13 @@ def cmd_ready(app_flags, tunnel_flags, args):
         return 1
 
 
-def help_text(err):
+def help_text(usage):
     """The command's help as urfave/cli prints it after "Incorrect Usage": defaults from the environment."""
-    lines = ["NAME:", "   cloudflared %s" % err.command, "", "OPTIONS:"]
-    for name, (takes_value, env) in sorted(err.flags.items()):
+    lines = ["NAME:", "   cloudflared %s" % usage.command, "", "OPTIONS:"]
+    for name, (takes_value, env) in sorted(usage.flags.items()):
         default = os.environ.get(env, "") if env else ""
-        lines.append("   --%s%s\t%s%s" % (name, " value" if takes_value else "",
-                                        '(default: "%s") ' % default if default else "",
-                                        "[$%s]" % env if env else ""))
+        shown = '(default: "%s") ' % default if default else ""
+        lines.append("   --%s%s\t%s%s" % (name, " value" if takes_value else "", shown, "[$%s]" % env if env else ""))
     return "\n".join(lines) + "\n"
 
 
