@@ -71,12 +71,20 @@ PLAYBOOK="$VENV/bin/ansible-playbook"
 # ---------------------------------------------------------------- servers, hosts, teardown
 declare -A LEADER=() PORT=()
 EMU_PID=""; WWW_PID=""; POLL_PID=""
+# stop_child PID: SIGTERM, then wait (at most 5 s, then SIGKILL): the emulator shuts down
+# gracefully, and the test runner counts a server still stopping as left running
+stop_child() {
+    [[ -n "$1" ]] && kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
     local h
-    [[ -z "$POLL_PID" ]] || kill "$POLL_PID" 2>/dev/null || true
+    stop_child "$POLL_PID"
     for h in "${!LEADER[@]}"; do stop_host "$BUILD/$h.log" "${LEADER[$h]}"; done
-    [[ -z "$EMU_PID" ]] || kill "$EMU_PID" 2>/dev/null || true
-    [[ -z "$WWW_PID" ]] || kill "$WWW_PID" 2>/dev/null || true
+    stop_child "$EMU_PID"
+    stop_child "$WWW_PID"
 }
 trap cleanup EXIT
 
@@ -292,6 +300,7 @@ if ((${#RELEASES[@]} < 2)); then
     notrun "rolling rotation with the collection playbook" "needs two hosts (ROLE_TEST_RELEASES has one)"
 else
     HA="${RELEASES[0]}"; HB="${RELEASES[1]}"   # batch 1 and batch 2 (inventory order, serial 50%)
+    declare -A OLD=() NEW=() PID_OLD=()
     api token "$T1" "$BUILD/t1.token.before-rolling"
 
     # -- refused: one serving connector
@@ -305,9 +314,17 @@ else
          && [ \"\$(\"\$@\" count-requests PATCH '/cfd_tunnel/$T1\$')\" = 0 ] && [ \"$(main_pid "$HA")\" = \"$PID_A\" ]" _ "$PY" "$HERE/api.py" "$EMU"
     in_host "$HB" systemctl start cloudflared-main
 
+    # -- check mode: the checks run, nothing changes
+    for h in "$HA" "$HB"; do PID_OLD[$h]="$(main_pid "$h")"; done
+    api clear-requests
+    check "check mode: the rotation playbook completes" rotate rolling-check --check
+    check "check mode: no secret rotated, no connection removed, no host restarted" sh -c \
+        "[ \"\$(\"\$@\" count-requests PATCH .)\" = 0 ] && [ \"\$(\"\$@\" count-requests DELETE .)\" = 0 ] \
+         && [ \"$(main_pid "$HA")\" = \"${PID_OLD[$HA]}\" ] && [ \"$(main_pid "$HB")\" = \"${PID_OLD[$HB]}\" ] \
+         && grep -q 'check mode, nothing changed' $BUILD/rolling-check.log" _ "$PY" "$HERE/api.py" "$EMU"
+
     # -- a full rotation; HA's old cloudflared stays listed when stopped (as a crashed one), so the
     #    cleanup step has something real to remove
-    declare -A OLD=() NEW=() PID_OLD=()
     for h in "$HA" "$HB"; do OLD[$h]="$(connector_of "$h")"; PID_OLD[$h]="$(main_pid "$h")"; done
     set_edge "$HA" '"on_stop": "stay_registered"'
     api clear-requests
