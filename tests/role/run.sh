@@ -102,11 +102,29 @@ api() { "$PY" "$HERE/api.py" "$EMU" "$@"; }
 
 INV="$BUILD/inventory.ini"
 echo "[hosts]" >"$INV"
-# The hosts share the harness's network namespace (no --private-network), so each one gets its
-# own metrics port.
+# The hosts share the machine's loopback (no --private-network) with the harness and with any
+# other run of these tests, so each host gets its own metrics port from a block of ten picked per
+# run (from this shell's PID, checked free); the legacy instance takes the block's last port.
+PORT_BASE="$("$PY" - "$$" <<'PYEOF'
+import socket, sys
+pid = int(sys.argv[1])
+for step in range(800):
+    base = 21000 + (pid + step) % 800 * 10
+    try:
+        for port in range(base, base + 10):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(base)
+    break
+PYEOF
+)"
+[[ -n "$PORT_BASE" ]] || { echo "no free block of metrics ports on 127.0.0.1"; exit 2; }
+LEGACY_PORT=$((PORT_BASE + 9))
 i=0
 for rel in "${RELEASES[@]}"; do
-    PORT[$rel]=$((20241 + 100 * i)); i=$((i + 1))
+    PORT[$rel]=$((PORT_BASE + i)); i=$((i + 1))
     unpack_rootfs "$rel" "$BUILD/root-$rel"
     LEADER[$rel]="$(boot_host "role-$rel-$$" "$BUILD/root-$rel" "$BUILD/$rel.log")"
     echo "$rel ansible_connection=community.docker.nsenter ansible_nsenter_pid=${LEADER[$rel]} ansible_python_interpreter=/usr/bin/python3 cloudflared_metrics_address=127.0.0.1:${PORT[$rel]}" >>"$INV"
@@ -304,7 +322,7 @@ else
     api token "$T1" "$BUILD/t1.token.before-rolling"
 
     # -- refused: one serving connector
-    in_host "$HB" systemctl stop cloudflared-main
+    check "$HB: stop cloudflared-main (one serving connector left)" in_host "$HB" systemctl stop cloudflared-main
     PID_A="$(main_pid "$HA")"
     api clear-requests
     if rotate rolling-refused; then fail "rotation refused with one serving connector" "the play succeeded"
@@ -312,7 +330,7 @@ else
     check "refusal says why and names allow_downtime; no secret rotated, no host touched" sh -c \
         "grep -q 'Not rotating: tunnel role-shared has 1 serving connector' $BUILD/rolling-refused.log && grep -q 'allow_downtime=true' $BUILD/rolling-refused.log \
          && [ \"\$(\"\$@\" count-requests PATCH '/cfd_tunnel/$T1\$')\" = 0 ] && [ \"$(main_pid "$HA")\" = \"$PID_A\" ]" _ "$PY" "$HERE/api.py" "$EMU"
-    in_host "$HB" systemctl start cloudflared-main
+    check "$HB: start cloudflared-main again" in_host "$HB" systemctl start cloudflared-main
 
     # -- check mode: the checks run, nothing changes
     for h in "$HA" "$HB"; do PID_OLD[$h]="$(main_pid "$h")"; done
@@ -379,7 +397,7 @@ else
 
     # -- recovery as the runbook says: fix the cause, resume without a new secret. HA is down, so
     #    only one connector serves: allow_downtime is needed, and nothing is actually lost
-    in_host "$HA" systemctl stop cloudflared-main
+    check "$HA: stop the failed cloudflared-main (down, as after a failed batch)" in_host "$HA" systemctl stop cloudflared-main
     set_edge "$HA"
     api clear-requests
     poll_start rolling-resume
@@ -400,11 +418,11 @@ fi
 
 # ---------------------------------------------------------------- second instance, old release
 H0="${RELEASES[0]}"
-LEGACY_ARGS=(-e "test_legacy_hosts=$H0" -e "test_www=$WWW" -e "test_legacy_sha256=$(sha "$VOLD")" -e "test_legacy_token_file=$BUILD/t2.token")
+LEGACY_ARGS=(-e "test_legacy_hosts=$H0" -e "test_legacy_port=$LEGACY_PORT" -e "test_www=$WWW" -e "test_legacy_sha256=$(sha "$VOLD")" -e "test_legacy_token_file=$BUILD/t2.token")
 MAIN_PID_BEFORE="$(main_pid "$H0")"
 check "converge: second instance 'legacy' ($VOLD, env file) on $H0" \
     "$PLAYBOOK" -i "$INV" "$HERE/playbooks/legacy_instance.yml" "${LEGACY_ARGS[@]}"
-host_running_checks "$H0" cloudflared-legacy 20251 "$T2"
+host_running_checks "$H0" cloudflared-legacy "$LEGACY_PORT" "$T2"
 check "$H0: legacy token in a root-only env file, no token file" sh -c \
     "[ \"\$(nsenter -t ${LEADER[$H0]} -a stat -c '%U:%G %a' /etc/cloudflared/legacy/env)\" = 'root:root 600' ] && ! nsenter -t ${LEADER[$H0]} -a test -e /etc/cloudflared/legacy/token"
 no_secret_on_host "$H0" cloudflared-legacy /etc/systemd/system/cloudflared-legacy.service
