@@ -4,7 +4,9 @@
   python api.py URL token TUNNEL_ID OUT_FILE        -> writes the token to OUT_FILE (0600), never prints it
   python api.py URL rotate TUNNEL_ID                -> PATCHes a fresh tunnel_secret
   python api.py URL connectors TUNNEL_ID            -> prints the live connector ids, one a line
-  python api.py URL count-requests METHOD PATH_RE   -> prints how many logged API requests match
+  python api.py URL count-requests METHOD PATH_RE [KEY=VALUE]
+                                                   -> prints how many logged API requests match
+                                                      (and have that query parameter)
   python api.py URL clear-requests
 """
 
@@ -49,7 +51,9 @@ def main(argv):
     elif command == "count-requests":
         log = requests.get(root + "/_emulator/requests", timeout=10).json()["requests"]
         pattern = re.compile(args[1])
-        print(sum(1 for r in log if r["method"] == args[0] and pattern.search(r["path"])))
+        query = dict(arg.split("=", 1) for arg in args[2:])
+        print(sum(1 for r in log if r["method"] == args[0] and pattern.search(r["path"])
+                  and all((r.get("query") or {}).get(k) == v for k, v in query.items())))
     elif command == "clear-requests":
         requests.delete(root + "/_emulator/requests", timeout=10).raise_for_status()
     else:

@@ -70,12 +70,21 @@ PLAYBOOK="$VENV/bin/ansible-playbook"
 
 # ---------------------------------------------------------------- servers, hosts, teardown
 declare -A LEADER=() PORT=()
-EMU_PID=""; WWW_PID=""
+EMU_PID=""; WWW_PID=""; POLL_PID=""
+# stop_child PID: SIGTERM, then wait (at most 5 s, then SIGKILL): the emulator shuts down
+# gracefully, and the test runner counts a server still stopping as left running
+stop_child() {
+    [[ -n "$1" ]] && kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
     local h
+    stop_child "$POLL_PID"
     for h in "${!LEADER[@]}"; do stop_host "$BUILD/$h.log" "${LEADER[$h]}"; done
-    [[ -z "$EMU_PID" ]] || kill "$EMU_PID" 2>/dev/null || true
-    [[ -z "$WWW_PID" ]] || kill "$WWW_PID" 2>/dev/null || true
+    stop_child "$EMU_PID"
+    stop_child "$WWW_PID"
 }
 trap cleanup EXIT
 
@@ -93,11 +102,29 @@ api() { "$PY" "$HERE/api.py" "$EMU" "$@"; }
 
 INV="$BUILD/inventory.ini"
 echo "[hosts]" >"$INV"
-# The hosts share the harness's network namespace (no --private-network), so each one gets its
-# own metrics port.
+# The hosts share the machine's loopback (no --private-network) with the harness and with any
+# other run of these tests, so each host gets its own metrics port from a block of ten picked per
+# run (from this shell's PID, checked free); the legacy instance takes the block's last port.
+PORT_BASE="$("$PY" - "$$" <<'PYEOF'
+import socket, sys
+pid = int(sys.argv[1])
+for step in range(800):
+    base = 21000 + (pid + step) % 800 * 10
+    try:
+        for port in range(base, base + 10):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(base)
+    break
+PYEOF
+)"
+[[ -n "$PORT_BASE" ]] || { echo "no free block of metrics ports on 127.0.0.1"; exit 2; }
+LEGACY_PORT=$((PORT_BASE + 9))
 i=0
 for rel in "${RELEASES[@]}"; do
-    PORT[$rel]=$((20241 + 100 * i)); i=$((i + 1))
+    PORT[$rel]=$((PORT_BASE + i)); i=$((i + 1))
     unpack_rootfs "$rel" "$BUILD/root-$rel"
     LEADER[$rel]="$(boot_host "role-$rel-$$" "$BUILD/root-$rel" "$BUILD/$rel.log")"
     echo "$rel ansible_connection=community.docker.nsenter ansible_nsenter_pid=${LEADER[$rel]} ansible_python_interpreter=/usr/bin/python3 cloudflared_metrics_address=127.0.0.1:${PORT[$rel]}" >>"$INV"
@@ -214,9 +241,16 @@ root:cloudflared 750\" ]"
     check "$h: service runs as the unprivileged cloudflared account" sh -c "[ \"\$(nsenter -t ${LEADER[$h]} -a ps -o user= -p \$(nsenter -t ${LEADER[$h]} -a systemctl show -P MainPID cloudflared-main))\" = cloudflared ]"
     check "$h: stray /etc/cloudflared/config.yml ignored, role config used, autoupdate off" sh -c \
         "m=\"\$1\"; echo \"\$m\" | grep -q 'cloudflared_standin_config_file{path=\"/etc/cloudflared/main/config.yml\"}' && echo \"\$m\" | grep -q 'cloudflared_standin_autoupdate 0'" _ "$(metrics_of "$h")"
+    check "$h: with cloudflared_config {} the config is a valid empty YAML document" sh -c \
+        "nsenter -t ${LEADER[$h]} -a cat /etc/cloudflared/main/config.yml | \"$PY\" -c 'import sys, yaml; sys.exit(yaml.safe_load(sys.stdin) != {})'"
+    check "$h: cloudflared logged no 'Configuration file ... was empty'" sh -c \
+        "! nsenter -t ${LEADER[$h]} -a journalctl -u cloudflared-main --no-pager | grep -q 'was empty'"
 done
+# the check above can fail: a config of comments only is what cloudflared (and the stand-in) call empty
+standin_reports_empty() { in_host "$1" sh -c 'printf "# only comments\n" >/tmp/empty.yml; /usr/local/bin/cloudflared tunnel --config /tmp/empty.yml run 2>&1; true' | grep -q 'ERR Configuration file /tmp/empty.yml was empty'; }
+check "stand-in reports a config of comments only as empty, as cloudflared does" standin_reports_empty "${RELEASES[0]}"
 
-check "second run changes nothing" converge binary-2
+check "second run, in a play with gather_facts: false, changes nothing" converge binary-2 -e test_gather_facts=false
 check "second run: changed=0 on every host" recap_changed_zero binary-2
 
 # ---------------------------------------------------------------- token rotation
@@ -247,16 +281,165 @@ done
 check "after upgrade: second run changes nothing" converge upgrade-2
 check "after upgrade: changed=0 on every host" recap_changed_zero upgrade-2
 
+# ---------------------------------------------------------------- rolling rotation: the collection playbook
+# edgeops.cloudflare.rotate_tunnel_token over both hosts, the role's variables in the inventory as a
+# user keeps them. A poller records the serving connectors during each run (poll_health.py).
+ROT_INV="$BUILD/rotation-inventory"
+mkdir -p "$ROT_INV/group_vars"
+cp "$INV" "$ROT_INV/hosts.ini"
+{
+    echo "cloudflared_install_method: binary"
+    echo "cloudflared_version: \"$V2\""
+    echo "cloudflared_binary_url: \"$WWW/releases/{{ cloudflared_version }}/cloudflared-linux-{{ cloudflared_arch }}\""
+    echo "cloudflared_binary_sha256: \"$(sha "$V2")\""
+} >"$ROT_INV/group_vars/all.yml"
+rotate() { # LOGNAME [ansible-playbook args]
+    local name="$1"; shift
+    "$PLAYBOOK" -i "$ROT_INV" edgeops.cloudflare.rotate_tunnel_token -e tunnel=role-shared -e target=hosts "$@" >"$BUILD/$name.log" 2>&1
+}
+set_edge() { # HOST [extra JSON members]: the stand-in's test-only edge.json
+    in_host "$1" sh -c "echo '{\"emulator\": \"$EMU\"${2:+, $2}}' >/etc/cloudflared-standin/edge.json"
+}
+poll_start() {
+    rm -f "$BUILD/$1.stop" "$BUILD/$1.samples"
+    "$PY" "$HERE/poll_health.py" poll "$EMU" "$T1" "$BUILD/$1.samples" "$BUILD/$1.stop" "${PORT[@]}" &
+    POLL_PID=$!
+    for _ in $(seq 1 50); do [[ -s "$BUILD/$1.samples" ]] && break; sleep 0.1; done
+}
+poll_stop() { touch "$BUILD/$1.stop"; wait "$POLL_PID" || true; POLL_PID=""; }
+poll_summary() { "$PY" "$HERE/poll_health.py" summary "$BUILD/$1.samples"; }
+json_field() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+api_connectors_are() { # TUNNEL ID...: the API's serving connectors are exactly these
+    [ "$("$PY" "$HERE/api.py" "$EMU" connectors "$1" | sort | tr '\n' ' ')" = "$(shift; printf '%s\n' "$@" | sort | tr '\n' ' ')" ]
+}
+token_on() { in_host "$1" cat /etc/cloudflared/main/token; }
+
+if ((${#RELEASES[@]} < 2)); then
+    notrun "rolling rotation with the collection playbook" "needs two hosts (ROLE_TEST_RELEASES has one)"
+else
+    HA="${RELEASES[0]}"; HB="${RELEASES[1]}"   # batch 1 and batch 2 (inventory order, serial 50%)
+    declare -A OLD=() NEW=() PID_OLD=()
+    api token "$T1" "$BUILD/t1.token.before-rolling"
+
+    # -- refused: one serving connector
+    check "$HB: stop cloudflared-main (one serving connector left)" in_host "$HB" systemctl stop cloudflared-main
+    PID_A="$(main_pid "$HA")"
+    api clear-requests
+    if rotate rolling-refused; then fail "rotation refused with one serving connector" "the play succeeded"
+    else pass "rotation refused with one serving connector"; fi
+    check "refusal says why and names allow_downtime; no secret rotated, no host touched" sh -c \
+        "grep -q 'Not rotating: tunnel role-shared has 1 serving connector' $BUILD/rolling-refused.log && grep -q 'allow_downtime=true' $BUILD/rolling-refused.log \
+         && [ \"\$(\"\$@\" count-requests PATCH '/cfd_tunnel/$T1\$')\" = 0 ] && [ \"$(main_pid "$HA")\" = \"$PID_A\" ]" _ "$PY" "$HERE/api.py" "$EMU"
+    check "$HB: start cloudflared-main again" in_host "$HB" systemctl start cloudflared-main
+
+    # -- check mode: the checks run, nothing changes
+    for h in "$HA" "$HB"; do PID_OLD[$h]="$(main_pid "$h")"; done
+    api clear-requests
+    check "check mode: the rotation playbook completes" rotate rolling-check --check
+    check "check mode: no secret rotated, no connection removed, no host restarted" sh -c \
+        "[ \"\$(\"\$@\" count-requests PATCH .)\" = 0 ] && [ \"\$(\"\$@\" count-requests DELETE .)\" = 0 ] \
+         && [ \"$(main_pid "$HA")\" = \"${PID_OLD[$HA]}\" ] && [ \"$(main_pid "$HB")\" = \"${PID_OLD[$HB]}\" ] \
+         && grep -q 'check mode, nothing changed' $BUILD/rolling-check.log" _ "$PY" "$HERE/api.py" "$EMU"
+
+    # -- a full rotation; HA's old cloudflared stays listed when stopped (as a crashed one), so the
+    #    cleanup step has something real to remove
+    for h in "$HA" "$HB"; do OLD[$h]="$(connector_of "$h")"; PID_OLD[$h]="$(main_pid "$h")"; done
+    set_edge "$HA" '"on_stop": "stay_registered"'
+    api clear-requests
+    poll_start rolling
+    started=$EPOCHREALTIME
+    check "rolling rotation over $HA, $HB (serial 50%)" rotate rolling -v
+    ROT_SECONDS="$("$PY" -c 'import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))' "$started" "$EPOCHREALTIME")"
+    poll_stop rolling
+    set_edge "$HA"
+    check "secret rotated once, new token fetched once" sh -c \
+        "[ \"\$(\"\$@\" count-requests PATCH '/cfd_tunnel/$T1\$')\" = 1 ] && [ \"\$(\"\$@\" count-requests GET '/cfd_tunnel/$T1/token\$')\" = 1 ]" _ "$PY" "$HERE/api.py" "$EMU"
+    api token "$T1" "$BUILD/t1.token.rolled"
+    for h in "$HA" "$HB"; do NEW[$h]="$(connector_of "$h")"; done
+    ROT_SUMMARY="$(poll_summary rolling)"
+    echo "measured: rolling rotation of 2 hosts: ${ROT_SECONDS}s; poller: $ROT_SUMMARY"
+    check "the tunnel never had zero serving connectors during the rotation (poller: API and hosts)" sh -c \
+        "[ $(json_field "$ROT_SUMMARY" min_serving) -ge 1 ] && [ $(json_field "$ROT_SUMMARY" min_api) -ge 1 ] && [ $(json_field "$ROT_SUMMARY" samples) -ge 10 ]"
+    check "one batch per host, in inventory order" sh -c \
+        "[ \"\$(grep -c '^PLAY \[Rotate the tunnel token - restart the hosts in batches' $BUILD/rolling.log)\" = 2 ] \
+         && grep -A2000 '^PLAY \[Rotate the tunnel token - restart' $BUILD/rolling.log | grep -m1 -oE '^(ok|changed): \[[a-z]+\]' | grep -q '\[$HA\]'"
+    for h in "$HA" "$HB"; do
+        check "$h: restarted with the new token and a new connector" sh -c \
+            "[ \"$(main_pid "$h")\" != \"${PID_OLD[$h]}\" ] && [ -n \"${NEW[$h]}\" ] && [ \"${NEW[$h]}\" != \"${OLD[$h]}\" ] && [ \"\$1\" = \"\$(cat $BUILD/t1.token.rolled)\" ]" _ "$(token_on "$h")"
+    done
+    check "$HA's old connector was still listed after its new one registered (stopped like a crashed cloudflared)" \
+        "$PY" "$HERE/poll_health.py" together "$BUILD/rolling.samples" "${OLD[$HA]}" "${NEW[$HA]}"
+    check "cleanup removed the connections of $HA's old connector, and no other" sh -c \
+        "[ \"\$(\"\$@\" count-requests DELETE '/cfd_tunnel/$T1/connections\$' client_id=${OLD[$HA]})\" = 1 ] \
+         && [ \"\$(\"\$@\" count-requests DELETE '/cfd_tunnel/$T1/connections\$')\" = 1 ]" _ "$PY" "$HERE/api.py" "$EMU"
+    check "at the end only the new connectors remain" api_connectors_are "$T1" "${NEW[$HA]}" "${NEW[$HB]}"
+    check "no token in the rotation's output (-v)" secret_absent "$BUILD/rolling.log"
+
+    # -- a failing batch: HA cannot reach the edge with the new token; the rotation stops there and
+    #    HB keeps the old token and keeps serving
+    for h in "$HA" "$HB"; do OLD[$h]="$(connector_of "$h")"; PID_OLD[$h]="$(main_pid "$h")"; done
+    set_edge "$HA" '"fail_start": "edge"'
+    poll_start rolling-fail
+    if rotate rolling-fail; then fail "a failing first batch fails the rotation" "the play succeeded"
+    else pass "a failing first batch fails the rotation"; fi
+    poll_stop rolling-fail
+    api token "$T1" "$BUILD/t1.token.rolled-2"
+    FAIL_SUMMARY="$(poll_summary rolling-fail)"
+    echo "measured: failing rotation; poller: $FAIL_SUMMARY"
+    check "the failure shows $HA's journal and stops before batch 2" sh -c \
+        "grep -q 'Could not lookup srv records' $BUILD/rolling-fail.log && [ \"\$(grep -c '^PLAY \[Rotate the tunnel token - restart the hosts in batches' $BUILD/rolling-fail.log)\" = 1 ] \
+         && ! grep -q '^PLAY \[Rotate the tunnel token - clean up' $BUILD/rolling-fail.log"
+    check "$HB: untouched, still on the old token and serving with its old connector" sh -c \
+        "[ \"$(main_pid "$HB")\" = \"${PID_OLD[$HB]}\" ] && [ \"\$1\" = \"\$(cat $BUILD/t1.token.rolled)\" ] && [ \"\$(\"\$2\" \"\$3\" \"\$4\" connectors $T1)\" = \"${OLD[$HB]}\" ]" \
+        _ "$(token_on "$HB")" "$PY" "$HERE/api.py" "$EMU"
+    check "the tunnel kept a serving connector throughout the failed rotation" sh -c "[ $(json_field "$FAIL_SUMMARY" min_serving) -ge 1 ]"
+    check "no token in the failed rotation's output" secret_absent "$BUILD/rolling-fail.log"
+
+    # -- recovery as the runbook says: fix the cause, resume without a new secret. HA is down, so
+    #    only one connector serves: allow_downtime is needed, and nothing is actually lost
+    check "$HA: stop the failed cloudflared-main (down, as after a failed batch)" in_host "$HA" systemctl stop cloudflared-main
+    set_edge "$HA"
+    api clear-requests
+    poll_start rolling-resume
+    check "resume: rotate_secret=false allow_downtime=true" rotate rolling-resume -e rotate_secret=false -e allow_downtime=true
+    poll_stop rolling-resume
+    RESUME_SUMMARY="$(poll_summary rolling-resume)"
+    echo "measured: resumed rotation; poller: $RESUME_SUMMARY"
+    for h in "$HA" "$HB"; do NEW[$h]="$(connector_of "$h")"; done
+    check "resume: said what allow_downtime means, sent no new secret" sh -c \
+        "grep -q 'allow_downtime=true: tunnel role-shared has 1 serving' $BUILD/rolling-resume.log \
+         && [ \"\$(\"\$@\" count-requests PATCH '/cfd_tunnel/$T1\$')\" = 0 ]" _ "$PY" "$HERE/api.py" "$EMU"
+    check "resume: both hosts on the current token, $HB restarted, only the new connectors remain" sh -c \
+        "[ \"\$1\" = \"\$(cat $BUILD/t1.token.rolled-2)\" ] && [ \"\$2\" = \"\$(cat $BUILD/t1.token.rolled-2)\" ] && [ \"$(main_pid "$HB")\" != \"${PID_OLD[$HB]}\" ] \
+         && [ \"${NEW[$HB]}\" != \"${OLD[$HB]}\" ]" _ "$(token_on "$HA")" "$(token_on "$HB")"
+    check "resume: at the end only the new connectors remain" api_connectors_are "$T1" "${NEW[$HA]}" "${NEW[$HB]}"
+    check "resume: the tunnel kept a serving connector throughout" sh -c "[ $(json_field "$RESUME_SUMMARY" min_serving) -ge 1 ]"
+fi
+
 # ---------------------------------------------------------------- second instance, old release
 H0="${RELEASES[0]}"
-LEGACY_ARGS=(-e "test_legacy_hosts=$H0" -e "test_www=$WWW" -e "test_legacy_sha256=$(sha "$VOLD")" -e "test_legacy_token_file=$BUILD/t2.token")
+LEGACY_ARGS=(-e "test_legacy_hosts=$H0" -e "test_legacy_port=$LEGACY_PORT" -e "test_www=$WWW" -e "test_legacy_sha256=$(sha "$VOLD")" -e "test_legacy_token_file=$BUILD/t2.token")
 MAIN_PID_BEFORE="$(main_pid "$H0")"
 check "converge: second instance 'legacy' ($VOLD, env file) on $H0" \
     "$PLAYBOOK" -i "$INV" "$HERE/playbooks/legacy_instance.yml" "${LEGACY_ARGS[@]}"
-host_running_checks "$H0" cloudflared-legacy 20251 "$T2"
+host_running_checks "$H0" cloudflared-legacy "$LEGACY_PORT" "$T2"
 check "$H0: legacy token in a root-only env file, no token file" sh -c \
     "[ \"\$(nsenter -t ${LEADER[$H0]} -a stat -c '%U:%G %a' /etc/cloudflared/legacy/env)\" = 'root:root 600' ] && ! nsenter -t ${LEADER[$H0]} -a test -e /etc/cloudflared/legacy/token"
 no_secret_on_host "$H0" cloudflared-legacy /etc/systemd/system/cloudflared-legacy.service
+# A usage error with the env_file delivery: cloudflared's help text shows TUNNEL_TOKEN as the default
+# of --token, so the token reaches the journal; the role's failure excerpt must not repeat it.
+set_edge "$H0" '"fail_start": "usage"'
+if "$PLAYBOOK" -i "$INV" "$HERE/playbooks/legacy_instance.yml" "${LEGACY_ARGS[@]}" -e cloudflared_loglevel=debug -v >"$BUILD/legacy-usage.log" 2>&1; then
+    fail "legacy instance: a usage error fails the play" "the play succeeded"
+else pass "legacy instance: a usage error fails the play"; fi
+check "$H0: the legacy journal holds the token (the leak the excerpt must not repeat)" sh -c \
+    "nsenter -t ${LEADER[$H0]} -a journalctl -u cloudflared-legacy --no-pager | grep -qF -- \"\$(cat $BUILD/t2.token)\""
+# shellcheck disable=SC2016  # a literal $TUNNEL_TOKEN
+usage_excerpt_redacted() { grep -q 'Incorrect Usage' "$1" && grep -qF '(default: \"<redacted>\") [$TUNNEL_TOKEN]' "$1"; }
+check "the failure shows the usage error and the help text, with the token redacted" usage_excerpt_redacted "$BUILD/legacy-usage.log"
+check "no token in the failed play's output (-v)" secret_absent "$BUILD/legacy-usage.log"
+set_edge "$H0"
+check "legacy instance back to normal" "$PLAYBOOK" -i "$INV" "$HERE/playbooks/legacy_instance.yml" "${LEGACY_ARGS[@]}"
 check "$H0: instance main untouched by the second instance" sh -c "[ \"$(main_pid "$H0")\" = \"$MAIN_PID_BEFORE\" ]"
 check "remove the legacy instance" "$PLAYBOOK" -i "$INV" "$HERE/playbooks/legacy_instance.yml" "${LEGACY_ARGS[@]}" -e test_legacy_state=absent
 check "$H0: legacy removed, main still active" sh -c \
@@ -271,6 +454,23 @@ if converge invalid; then fail "an invalid token fails the play" "the play succe
 check "the invalid-token failure names the problem and does not show the token" sh -c \
     "grep -q 'is not valid' $BUILD/invalid.log && ! grep -q 'eyJhIjoibm90LWEtdG9rZW4ifQ' $BUILD/invalid.log"
 cp "$BUILD/vars.good.yml" "$BUILD/vars.yml"
+
+# ---------------------------------------------------------------- input check: one message per failed condition
+HOST_ARCH="$(in_host "${RELEASES[0]}" uname -m)"
+if converge bad-input -e cloudflared_arch=mips64 -e cloudflared_metrics_address=0.0.0.0:20241 \
+        -e cloudflared_binary_sha256= -e cloudflared_tunnel_id=00000000-0000-4000-8000-000000000000; then
+    fail "bad input fails the play" "the play succeeded"
+else pass "bad input fails the play"; fi
+bad_input_messages() { # the failed check's message list, one per line
+    grep -m1 -F "[${RELEASES[0]}]: FAILED! => " "$BUILD/bad-input.log" | sed 's/^[^>]*=> //' | "$PY" -c 'import json, sys; print("\n".join(json.load(sys.stdin)["msg"]))'
+}
+check "bad input: four messages, one per failed condition, naming what the host and the input have" sh -c \
+    "m=\"\$1\"; [ \"\$(echo \"\$m\" | wc -l)\" = 4 ] \
+     && echo \"\$m\" | grep -qx 'cloudflared_arch: host architecture is $HOST_ARCH (cloudflared_arch mips64), supported: amd64, arm64, arm, armhf, 386' \
+     && echo \"\$m\" | grep -q \"^cloudflared_metrics_address: '0.0.0.0:20241' is not on loopback\" \
+     && echo \"\$m\" | grep -q \"^cloudflared_binary_sha256: a download needs a 64-hex SHA-256 .*\\['mips64'\\]), the role has none\" \
+     && echo \"\$m\" | grep -q '^cloudflared_tunnel_name, cloudflared_tunnel_id: both are set'" _ "$(bad_input_messages)"
+check "bad input: nothing ran after the check" sh -c "! grep -q 'TASK \[edgeops.cloudflare.cloudflared : Read the systemd version' $BUILD/bad-input.log"
 
 # ---------------------------------------------------------------- uninstall (binary)
 declare -A CID_LAST=()

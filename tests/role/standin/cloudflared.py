@@ -14,6 +14,16 @@ Instead of dialing the edge it registers as a connector with the API emulator na
 /etc/cloudflared-standin/edge.json (a test-only file, never a flag), signals READY=1 to systemd,
 serves /ready, /healthcheck and /metrics, and unregisters on SIGTERM.
 
+Like cloudflared it logs "Configuration file ... was empty" for a config of comments only, and on
+a usage error prints the command's help, where each flag shows its default from the environment:
+TUNNEL_TOKEN in clear when the token comes from an environment file.
+
+Test-only switches in edge.json:
+- "fail_start" (read when `tunnel run` starts): "usage" exits with a usage error (as with a flag
+  the release does not know); "edge" exits 1 after a second, as when the edge is unreachable;
+- "on_stop" (read on SIGTERM): "stay_registered" leaves the connector registered, as the edge keeps
+  listing a cloudflared that crashed or lost its network until its connections are cleaned up.
+
 Only the Python standard library is used: it runs on the bare test hosts. The build replaces
 the @VERSION@ marker (tests/role/build_artifacts.sh).
 """
@@ -89,7 +99,10 @@ ACCOUNT_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class UsageError(Exception):
-    pass
+    def __init__(self, message, command=None, flags=None):
+        super().__init__(message)
+        self.command = command
+        self.flags = flags or {}
 
 
 class Fatal(Exception):
@@ -150,10 +163,14 @@ def parse_flags(args, allowed):
 def load_config(path):
     """The flat `key: value` subset of YAML the role writes; nested blocks are kept as text."""
     settings = {}
+    documents = 0
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             stripped = line.split(" #", 1)[0].rstrip()
-            if not stripped or stripped.lstrip().startswith("#") or stripped == "{}":
+            if not stripped or stripped.lstrip().startswith("#"):
+                continue
+            documents = 1
+            if stripped == "{}":
                 continue
             if line[0] in " \t-":
                 continue  # part of a nested block (ingress and the like)
@@ -166,6 +183,8 @@ def load_config(path):
             if value.lower() in ("true", "false"):
                 value = value.lower() == "true"
             settings[key] = value
+    if not documents:
+        log("ERR", "Configuration file %s was empty" % path)
     return settings
 
 
@@ -244,6 +263,7 @@ class Connector:
         self.connector_id = str(uuid.uuid4())
         self.ready = False
         self.edge = None
+        self.edge_settings = edge_settings()
         self.stopping = threading.Event()
 
     def metrics_text(self):
@@ -312,13 +332,19 @@ def edge_call(method, url, body=None):
         return json.loads(resp.read().decode() or "{}")
 
 
-def register(connector):
+def edge_settings():
     try:
         with open(EDGE_FILE, encoding="utf-8") as handle:
-            edge = json.load(handle)["emulator"].rstrip("/")
-    except (OSError, ValueError, KeyError):
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def register(connector):
+    edge = connector.edge_settings.get("emulator", "").rstrip("/")
+    if not edge or connector.edge_settings.get("fail_start") == "edge":
         time.sleep(1)
-        raise Fatal("Could not lookup srv records on _v2-origintunneld._tcp.argotunnel.com", 1) from None
+        raise Fatal("Could not lookup srv records on _v2-origintunneld._tcp.argotunnel.com", 1)
     body = {"token": connector.token, "connector_id": connector.connector_id, "version": VERSION,
             "arch": "linux_amd64"}
     try:
@@ -335,6 +361,9 @@ def register(connector):
 
 
 def unregister(connector):
+    if edge_settings().get("on_stop") == "stay_registered":
+        log("INF", "Leaving connector registered (stand-in on_stop: stay_registered)")
+        return
     if connector.edge and connector.ready:
         connector.ready = False
         try:
@@ -344,7 +373,12 @@ def unregister(connector):
 
 
 def cmd_run(app_flags, tunnel_flags, args):
-    run_cli, rest = parse_flags(args, run_flags())
+    try:
+        run_cli, rest = parse_flags(args, run_flags())
+        if edge_settings().get("fail_start") == "usage":
+            raise UsageError("flag provided but not defined: -edgeops-test-unknown-flag")
+    except UsageError as usage:
+        raise UsageError(str(usage), "tunnel run", run_flags()) from None
     if rest:
         raise Fatal("\"cloudflared tunnel run\" accepts only one argument, the tunnel name or id, "
                     "and it is not used together with a token in this stand-in", 1)
@@ -419,6 +453,16 @@ def cmd_ready(app_flags, tunnel_flags, args):
         return 1
 
 
+def help_text(usage):
+    """The command's help as urfave/cli prints it after "Incorrect Usage": defaults from the environment."""
+    lines = ["NAME:", "   cloudflared %s" % usage.command, "", "OPTIONS:"]
+    for name, (takes_value, env) in sorted(usage.flags.items()):
+        default = os.environ.get(env, "") if env else ""
+        shown = '(default: "%s") ' % default if default else ""
+        lines.append("   --%s%s\t%s%s" % (name, " value" if takes_value else "", shown, "[$%s]" % env if env else ""))
+    return "\n".join(lines) + "\n"
+
+
 def version_line():
     return "cloudflared version %s (built %s)" % (VERSION, BUILD_DATE)
 
@@ -456,7 +500,9 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except UsageError as err:
-        sys.stderr.write("Incorrect Usage: %s\n" % err)
+        sys.stderr.write("Incorrect Usage: %s\n\n" % err)
+        if err.command:
+            sys.stderr.write(help_text(err))
         sys.exit(1)
     except Fatal as err:
         log("ERR", str(err))

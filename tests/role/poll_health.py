@@ -1,0 +1,90 @@
+"""Record a tunnel's healthy connectors while a rotation runs (tests/role/run.sh).
+
+  python poll_health.py poll URL TUNNEL_ID SAMPLES STOP_FILE PORT...
+      polls until STOP_FILE exists (at most MAX_SECONDS), one JSON line per sample in SAMPLES
+  python poll_health.py summary SAMPLES
+      prints {"samples", "seconds", "min_api", "min_serving", "ids_seen"} as JSON
+  python poll_health.py together SAMPLES ID...
+      exits 0 when one sample's API list holds every ID
+
+Two numbers per sample, because the API alone can flatter: a cloudflared that crashed stays
+listed until its connections are cleaned up.
+- api: connectors the API lists with at least one connection not pending reconnect;
+- serving: those of them that a host also reports as its own live connector (/ready 200 on the
+  host's metrics port; the test hosts share the harness's loopback).
+"""
+
+import json
+import os
+import sys
+import time
+
+import requests
+
+ACCOUNT = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5"
+HEADERS = {"Authorization": "Bearer emulator-write-token"}
+INTERVAL = 0.2
+MAX_SECONDS = 600
+
+
+def api_serving(session, root, tunnel_id):
+    url = "%s/client/v4/accounts/%s/cfd_tunnel/%s/connections" % (root, ACCOUNT, tunnel_id)
+    result = session.get(url, headers=HEADERS, timeout=5).json()["result"]
+    return sorted(c["id"] for c in result if any(not conn.get("is_pending_reconnect") for conn in c.get("conns") or []))
+
+
+def host_connector(session, port):
+    try:
+        resp = session.get("http://127.0.0.1:%s/ready" % port, timeout=2)
+    except requests.RequestException:
+        return None
+    return resp.json().get("connectorId") if resp.status_code == 200 else None
+
+
+def poll(root, tunnel_id, samples, stop_file, ports):
+    session = requests.Session()
+    start = time.monotonic()
+    with open(samples, "w", encoding="utf-8") as out:
+        while not os.path.exists(stop_file) and time.monotonic() - start < MAX_SECONDS:
+            api = api_serving(session, root.rstrip("/"), tunnel_id)
+            hosts = {port: host_connector(session, port) for port in ports}
+            live = set(hosts.values()) - {None}
+            out.write(json.dumps({"t": round(time.monotonic() - start, 2), "api": api, "hosts": hosts,
+                                  "serving": sorted(live.intersection(api))}) + "\n")
+            out.flush()
+            time.sleep(INTERVAL)
+
+
+def summary(samples):
+    with open(samples, encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    if not rows:
+        raise SystemExit("no samples in %s" % samples)
+    print(json.dumps({
+        "samples": len(rows),
+        "seconds": rows[-1]["t"],
+        "min_api": min(len(r["api"]) for r in rows),
+        "min_serving": min(len(r["serving"]) for r in rows),
+        "ids_seen": sorted({i for r in rows for i in r["api"]}),
+    }))
+
+
+def together(samples, ids):
+    with open(samples, encoding="utf-8") as handle:
+        if not any(set(ids) <= set(json.loads(line)["api"]) for line in handle if line.strip()):
+            raise SystemExit("no sample lists all of %s" % ", ".join(ids))
+
+
+def main(argv):
+    if argv[0] == "poll":
+        poll(argv[1], argv[2], argv[3], argv[4], argv[5:])
+    elif argv[0] == "summary":
+        summary(argv[1])
+    elif argv[0] == "together":
+        together(argv[1], argv[2:])
+    else:
+        raise SystemExit("unknown command %s" % argv[0])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
