@@ -128,6 +128,15 @@ def _drop(environ):
     raise DroppedConnection("fault injection: connection dropped")
 
 
+def _echo(environ, start_response, entry, method, api_path, raw):
+    """Answer with the error_echo fault: the request quoted back in an error message."""
+    credentials = environ.get("HTTP_AUTHORIZATION", "").partition(" ")[2] or environ.get("HTTP_X_AUTH_KEY", "")
+    err = faults.echo(method, api_path, environ.get("QUERY_STRING", ""), credentials, raw.decode("utf-8", "replace"))
+    entry["status"] = err.status
+    resp = Response(json.dumps(err.body()), status=err.status, content_type="application/json")
+    return resp(environ, start_response)
+
+
 class EmulatorApp:
     """WSGI callable: logs API calls, applies faults, serialises access to the state."""
 
@@ -172,10 +181,15 @@ class EmulatorApp:
                             content_type="application/json")
             return resp(environ, start_response)
 
+        if action == "error_echo" and not fault.get("applied"):
+            return _echo(environ, start_response, entry, method, api_path, raw)
+
         captured = {}
 
         def _start(status, headers, exc_info=None):
             captured["status"] = int(status.split(None, 1)[0])
+            if action == "error_echo":  # the echo answers instead
+                return lambda data: None
             return start_response(status, headers, exc_info)
 
         with self.state.lock:
@@ -188,4 +202,6 @@ class EmulatorApp:
         entry["status"] = captured.get("status")
         if action == "drop_after":
             _drop(environ)
+        if action == "error_echo":  # applied: the request took effect, the answer is the echo
+            return _echo(environ, start_response, entry, method, api_path, raw)
         return [payload]

@@ -133,7 +133,7 @@ def main(argv=None):
     sub.add_parser("writes")
     sub.add_parser("clear-requests")
     fault = sub.add_parser("fault")
-    fault.add_argument("--action", required=True, choices=["429", "5xx", "latency", "drop_before", "drop_after"])
+    fault.add_argument("--action", required=True, choices=["429", "5xx", "latency", "drop_before", "drop_after", "error_echo"])
     fault.add_argument("--method")
     fault.add_argument("--path")
     fault.add_argument("--count", type=int)
@@ -141,6 +141,7 @@ def main(argv=None):
     fault.add_argument("--retry-after-date", action="store_true")
     fault.add_argument("--status", type=int)
     fault.add_argument("--delay", type=float)
+    fault.add_argument("--applied", action="store_true", help="error_echo: apply the request before answering")
     rnd = sub.add_parser("random-faults")
     rnd.add_argument("--rate", type=float, required=True)
     rnd.add_argument("--seed", type=int, required=True)
@@ -189,6 +190,8 @@ def main(argv=None):
                     rule[key] = getattr(args, key)
             if args.retry_after_date:
                 rule["retry_after_date"] = True
+            if args.applied:
+                rule["applied"] = True
             out = ctl.fault(**rule)
         elif args.command == "random-faults":
             actions = args.actions.split(",") if args.actions else None

@@ -189,3 +189,7 @@ def rate_limited(retry_after):
 
 def unavailable(status):
     return ApiError(status, 10001, "Service unavailable")
+
+
+def echoed_request(raw, as_json, url_encoded):
+    return ApiError(400, 1001, "Invalid request: %s (as JSON: %s) (URL-encoded: %s)" % (raw, as_json, url_encoded))

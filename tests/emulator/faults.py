@@ -1,11 +1,13 @@
 """Fault injection rules: explicit rules first, then the seeded random mode."""
 
+import json
 import random
 import re
+from urllib.parse import quote
 
 from . import errors
 
-ACTIONS = ("429", "5xx", "latency", "drop_before", "drop_after")
+ACTIONS = ("429", "5xx", "latency", "drop_before", "drop_after", "error_echo")
 RANDOM_ACTIONS = ("429", "5xx", "drop_before", "drop_after")
 
 
@@ -41,6 +43,8 @@ def validate_rule(rule):
         if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 60:
             raise errors.bad_request("fault delay must be a number of seconds 0..60")
         out["delay"] = float(delay)
+    if action == "error_echo":
+        out["applied"] = bool(rule.get("applied", False))
     return out
 
 
@@ -88,3 +92,12 @@ def pick(state, method, path):
     elif action == "latency":
         fault["delay"] = spec["delay"]
     return fault
+
+
+def echo(method, path, query, credentials, body):
+    """error_echo: a 400 that quotes the request back, as a careless API would, so tests can check
+    that clients scrub secrets from error messages. The credentials, query string and body appear
+    raw, as JSON text (with ``\\"`` and ``\\/``) and URL-encoded."""
+    text = "%s %s?%s credentials=%s body=%s" % (method, path, query, credentials, body)
+    as_json = json.dumps(text).replace("/", "\\/")
+    return errors.echoed_request(text, as_json, quote(text, safe=""))

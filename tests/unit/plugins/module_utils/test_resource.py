@@ -10,7 +10,8 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import ModuleError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection, wait_until
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection, Document, Listing, wait_until
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel
 
 
 class VirtualNetwork(Collection):
@@ -111,3 +112,188 @@ def test_wait_until_stops_when_done_or_after_the_timeout():
     never = Clock()
     value, reached = wait_until(never, lambda: 0, lambda v: False, timeout=5, interval=2)
     assert reached is False and never.slept == [2, 2, 2]
+
+
+# ---- a Listing no module declares: private network routes -----------------------------------
+class RouteListing(Listing):
+    path = "/accounts/{account_id}/teamnet/routes"
+    result_key = "routes"
+    filters = (("comment", "comment"), ("network_subset", "network_subset"), ("is_deleted", "is_deleted"))
+
+    def view(self, obj):
+        return dict((key, obj.get(key)) for key in ("id", "network", "comment"))
+
+    def enrich(self, routes):
+        for route in routes:
+            route["tunnel_name"] = self.client.get("/accounts/%s/cfd_tunnel/%s" % (self.params["account_id"], self.tunnel_id))["name"]
+        return routes
+
+    tunnel_id = None
+
+
+def routes(client, emulator, networks):
+    tunnel = client.post("/accounts/%s/cfd_tunnel" % emulator.account_id, {"name": "routes-owner"})
+    for network, comment in networks:
+        client.post("/accounts/%s/teamnet/routes" % emulator.account_id,
+                    {"network": network, "tunnel_id": tunnel["id"], "comment": comment})
+    RouteListing.tunnel_id = tunnel["id"]
+    return tunnel
+
+
+def test_listing_sends_set_filters_as_the_query_views_and_enriches(client, emulator):
+    routes(client, emulator, [("10.1.0.0/24", "office"), ("10.2.0.0/24", "office"), ("192.168.0.0/24", "lab")])
+    emulator.control.clear_requests()
+    params = dict(account_id=emulator.account_id, comment="office", network_subset="10.0.0.0/8", is_deleted=False)
+    result = RouteListing(client, params, check_mode=True, diff=True).run()
+    assert result["changed"] is False and "diff" not in result
+    assert [r["network"] for r in result["routes"]] == ["10.1.0.0/24", "10.2.0.0/24"]
+    assert set(result["routes"][0]) == {"id", "network", "comment", "tunnel_name"}
+    assert result["routes"][0]["tunnel_name"] == "routes-owner"
+    listed = emulator.control.requests(method="GET", path="/accounts/%s/teamnet/routes" % emulator.account_id)
+    assert len(listed) == 1
+    assert dict((k, v) for k, v in listed[0]["query"].items() if k not in ("page", "per_page")) == {
+        "comment": "office", "network_subset": "10.0.0.0/8", "is_deleted": "false"}
+    assert writes(emulator) == []
+
+
+def test_listing_leaves_unset_filters_out_and_waits_until_reached(client, emulator):
+    routes(client, emulator, [("10.1.0.0/24", "office")])
+
+    class Waiting(RouteListing):
+        wait_option = "wait_for"
+
+        def reached(self, items):
+            return len(items) == 2
+
+        def describe_wait(self, items):
+            return "for two routes; saw %d." % len(items)
+
+    emulator.control.clear_requests()
+    params = dict(account_id=emulator.account_id, comment=None, network_subset=None, is_deleted=None,
+                  wait_for=dict(timeout=1, interval=0.5))
+    with pytest.raises(ModuleError) as info:
+        Waiting(client, params).run()
+    assert info.value.msg == "Timed out after 1s waiting for two routes; saw 1."
+    assert len(info.value.extra["routes"]) == 1
+    listed = emulator.control.requests(path="/accounts/%s/teamnet/routes" % emulator.account_id)
+    assert len(listed) >= 2 and all(set(r["query"]) == {"page", "per_page"} for r in listed)
+
+
+# ---- a Document no module declares: a tunnel's configuration, taken raw ---------------------
+class RawConfig(Document):
+    """The configuration document as given: no normalising, no steps."""
+
+    noun = "configuration"
+    parent = CfdTunnel
+    subpath = "configurations"
+
+    def unwrap(self, result):
+        return result.get("config") or {}, result.get("version")
+
+    def wanted(self, stored):
+        return {} if self.state == "absent" else self.params["config"]
+
+    def body(self, wanted):
+        return {"config": wanted}
+
+    def describe_result(self, owner, stored, wanted, written, version):
+        return dict(config=written, version=version)
+
+
+CONFIG = {"ingress": [{"hostname": "app.example.com", "service": "http://localhost:8080"}, {"service": "http_status:404"}]}
+
+
+def document(client, emulator, check_mode=False, cls=RawConfig, **params):
+    params.setdefault("account_id", emulator.account_id)
+    params.setdefault("state", "present")
+    params.setdefault("name", "doc-tunnel")
+    params.setdefault("config", CONFIG)
+    return cls(client, params, check_mode=check_mode, diff=True)
+
+
+def config_tunnel(client, emulator):
+    return client.post("/accounts/%s/cfd_tunnel" % emulator.account_id, {"name": "doc-tunnel", "config_src": "cloudflare"})
+
+
+def stored_config(emulator, tunnel_id):
+    return [t for t in emulator.control.state()["tunnels"] if t["id"] == tunnel_id][0]["configuration"]
+
+
+def test_document_writes_once_then_is_idempotent_with_diff(client, emulator):
+    tunnel = config_tunnel(client, emulator)
+    emulator.control.clear_requests()
+    result = document(client, emulator).run()
+    assert result["changed"] is True and result["version"] == 1 and result["config"] == CONFIG
+    assert result["diff"] == {"before": {}, "after": CONFIG}
+    assert [r["method"] for r in writes(emulator)] == ["PUT"]
+    assert stored_config(emulator, tunnel["id"])["config"] == CONFIG
+    emulator.control.clear_requests()
+    again = document(client, emulator).run()
+    assert again["changed"] is False and again["version"] == 1 and writes(emulator) == []
+    assert again["diff"]["before"] == again["diff"]["after"] == CONFIG
+
+
+def test_document_check_mode_predicts_without_writing(client, emulator):
+    tunnel = config_tunnel(client, emulator)
+    emulator.control.clear_requests()
+    result = document(client, emulator, check_mode=True).run()
+    assert result["changed"] is True and result["config"] == CONFIG and result["version"] == 0
+    assert result["diff"] == {"before": {}, "after": CONFIG}
+    assert writes(emulator) == [] and stored_config(emulator, tunnel["id"])["version"] == 0
+
+
+def test_document_check_mode_assumes_a_parent_named_but_not_created_yet(client, emulator):
+    result = document(client, emulator, check_mode=True).run()
+    assert result["changed"] is True and result["assumed_created"] is True
+    assert result["warnings"] == ["Check mode: no live tunnel with name 'doc-tunnel' exists yet; "
+                                  "assumed an earlier task creates it."]
+    assert result["version"] is None and writes(emulator) == []
+    assert [r["path"] for r in emulator.control.requests()] == ["/accounts/%s/cfd_tunnel" % emulator.account_id]
+
+
+def test_document_absent_on_a_missing_parent_is_ok_and_present_fails(client, emulator):
+    result = document(client, emulator, state="absent").run()
+    assert result == {"changed": False, "config": None, "version": None, "diff": {"before": {}, "after": {}}}
+    with pytest.raises(ModuleError) as info:
+        document(client, emulator).run()
+    assert info.value.msg == "No live tunnel with name 'doc-tunnel' in account %s." % emulator.account_id
+
+
+def test_document_repeated_put_is_not_a_concurrent_change(client, emulator):
+    tunnel = config_tunnel(client, emulator)
+    emulator.control.clear_requests()
+    emulator.control.fault(action="drop_after", method="PUT")
+    result = document(client, emulator).run()
+    assert result["changed"] is True and result["version"] == 2 and "warnings" not in result
+    assert [r["method"] for r in writes(emulator)] == ["PUT", "PUT"]
+    assert stored_config(emulator, tunnel["id"])["version"] == 2
+
+
+class RacedConfig(RawConfig):
+    """Someone else writes the document between this task's read and its write."""
+
+    other = None
+
+    def body(self, wanted):
+        path = self.owner.item_path(self.owner_id, self.subpath)
+        RacedConfig.other.put(path, {"config": {"ingress": [{"service": "http_status:503"}]}})
+        return super(RacedConfig, self).body(wanted)
+
+    def read(self, owner):
+        self.owner_id = owner["id"]
+        return super(RacedConfig, self).read(owner)
+
+
+@pytest.mark.parametrize("lost", [False, True], ids=["clean PUT", "repeated PUT"])
+def test_document_warns_of_a_version_jump_that_is_not_our_own(client, emulator, lost):
+    config_tunnel(client, emulator)
+    RacedConfig.other = CloudflareClient(emulator.base_url, api_token=emulator.write_token)
+    if lost:
+        # The other writer's PUT comes first (let through by a zero latency rule); ours loses its response.
+        emulator.control.fault(action="latency", method="PUT", delay=0, count=1)
+        emulator.control.fault(action="drop_after", method="PUT", count=1)
+    result = document(client, emulator, cls=RacedConfig).run()
+    expected = 3 if lost else 2
+    assert result["changed"] is True and result["version"] == expected
+    assert result["warnings"] == ["The configuration of tunnel doc-tunnel changed while this task ran (version 0 -> %d); "
+                                  "a concurrent change may have been overwritten: rerun the other task." % expected]
