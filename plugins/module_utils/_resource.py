@@ -223,11 +223,16 @@ class Collection(Work):
         for option in cls.key:
             if isinstance(params.get(option), str):
                 check_name(params[option], option)
+        cls.check_identity(params)
+        for write_only in cls.write_only:
+            write_only.check(params)
+
+    @classmethod
+    def check_identity(cls, params):
+        """Something names the object: ``id``, or every option of the natural key (``id: null`` is not)."""
         if not params.get("id") and any(params.get(option) is None for option in cls.key):
             missing = " and ".join(option for option in cls.key if params.get(option) is None)
             raise ModuleError("Give id or %s to name the %s (%s is not set)." % (" and ".join(cls.key), cls.noun, missing))
-        for write_only in cls.write_only:
-            write_only.check(params)
 
     # ---- declaration hooks -------------------------------------------------------------
     def title(self):
@@ -598,8 +603,7 @@ class Document(Work):
         for option in cls.parent.key:
             if isinstance(params.get(option), str):
                 check_name(params[option], option)
-        if not params.get("id") and any(params.get(option) is None for option in cls.parent.key):
-            raise ModuleError("Give id or %s to name the %s." % (" and ".join(cls.parent.key), cls.parent.noun))
+        cls.parent.check_identity(params)
 
     def read(self, owner):
         """(stored document, version); an object without id (assumed in check mode) has none."""

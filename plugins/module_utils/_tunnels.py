@@ -401,10 +401,10 @@ class TunnelInfo(TunnelListing):
                 serving = active_connectors(tunnel["connectors"])
                 seen += ", %d serving connectors (%s)" % (len(serving), ", ".join(c.get("id", "?") for c in serving) or "none")
             if "health" in tunnel:
-                seen += ", %d outdated, %d with a stale configuration" % (tunnel["health"]["outdated"],
-                                                                         tunnel["health"]["stale_config"])
-        return "for tunnel %s: wanted %s; last seen %s." % (self.params.get("id") or self.params.get("name"),
-                                                        " and ".join(wanted), seen)
+                health = tunnel["health"]
+                seen += ", %d outdated, %d with a stale configuration" % (health["outdated"], health["stale_config"])
+        named = self.params.get("id") or self.params.get("name")
+        return "for tunnel %s: wanted %s; last seen %s." % (named, " and ".join(wanted), seen)
 
     def present(self, tunnels):
         shown = self.params.get("include_connections") or self.params.get("include_health") or self.params.get("min_version")

@@ -99,6 +99,7 @@ options:
         them in RV(routes_removed), the same in check mode.
       - The API either removes a tunnel's CIDR routes together with the tunnel (its hostname routes stay), or, as it
         did until 2023, refuses to delete a tunnel that still has routes; with this option a teardown works either way.
+      - Given the O(id) of a tunnel deleted already without this option, it still removes the routes the tunnel left.
     type: bool
     default: false
 notes:

@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 LEAK_DIR="$(mktemp -d)"
 chmod 700 "$LEAK_DIR"
 # A token with the characters JSON and URLs escape, so every form of it differs from the raw one.
-IT_API_TOKEN='it-token/with"quote+plus=&amp'
+IT_API_TOKEN="$(printf '%s%s%s' 'it-token/with' '"' 'quote+plus=&amp')"
 export IT_API_TOKEN
 EMULATOR_CONFIG="$LEAK_DIR/emulator.json"
 python3 -c 'import json, os, sys; json.dump({"tokens": {os.environ["IT_API_TOKEN"]: "write"}}, open(sys.argv[1], "w"))' \

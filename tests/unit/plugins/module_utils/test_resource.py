@@ -123,10 +123,10 @@ class RouteListing(Listing):
     def view(self, obj):
         return dict((key, obj.get(key)) for key in ("id", "network", "comment"))
 
-    def enrich(self, routes):
-        for route in routes:
+    def enrich(self, items):
+        for route in items:
             route["tunnel_name"] = self.client.get("/accounts/%s/cfd_tunnel/%s" % (self.params["account_id"], self.tunnel_id))["name"]
-        return routes
+        return items
 
     tunnel_id = None
 

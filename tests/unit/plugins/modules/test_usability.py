@@ -142,8 +142,8 @@ def test_dns_overwrite_orphaned_replaces_a_record_of_a_deleted_tunnel(run_module
 def test_dns_overwrite_orphaned_leaves_other_records_alone(run_module, api, emulator):
     run_module(cfd_tunnel, dict(name="new"))
     zone = api.get("/zones", {"name": "example.com"})[0]
-    api.post("/zones/%s/dns_records" % zone["id"], {"type": "CNAME", "name": "app.example.com",
-                                                     "content": "elsewhere.example.net", "proxied": True})
+    elsewhere = {"type": "CNAME", "name": "app.example.com", "content": "elsewhere.example.net", "proxied": True}
+    api.post("/zones/%s/dns_records" % zone["id"], elsewhere)
     run_module.clear()
     result = run_module(cfd_tunnel_config, dict(name="new", ingress=[APP], dns=True, dns_overwrite="orphaned"))
     assert result["failed"] is True and "elsewhere.example.net" in result["msg"]
