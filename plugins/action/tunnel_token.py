@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin for edgeops.cloudflare.tunnel_token: runs the module, then hides its result.
+"""Action plugin for edgeops.cloudflare.tunnel_token: runs the task (in-process or as a module), then hides its result.
 
 A module cannot mark its own result as no_log (ansible-core drops ``_ansible_no_log`` from module
 results), and putting the token into the module's no_log values would mask the very value it
@@ -9,25 +9,26 @@ returns. So this action plugin, which runs on the controller, marks every result
 token as ``no_log``: callbacks print "censored" instead of the token even when a task forgets
 ``no_log: true`` or runs at -vvv, while ``register`` still receives the token. Failures carry no
 token and stay visible, so their messages (for example a missing permission) are shown; raw
-module output that could not be parsed is hidden too.
+module output that could not be parsed is hidden too. The same on both execution paths.
 """
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.edgeops.cloudflare.plugins.modules.tunnel_token import TASK
+from ansible_collections.edgeops.cloudflare.plugins.plugin_utils._action import CloudflareAction
 
 
-class ActionModule(ActionBase):
-
-    _supports_check_mode = True
+class ActionModule(CloudflareAction):
+    TASK = TASK
     _supports_async = False  # an async status file on disk would hold the token
+
+    def module_needed(self, args):
+        # A token written to a file belongs on the target's filesystem (an option to come).
+        return "dest writes a file on the target" if args.get("dest") is not None else None
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        result.update(self._execute_module(task_vars=task_vars))
         unparsed = False in (result.get("_ansible_parsed"), result.get("ansible_parsed")) or "module_stdout" in result
         if not result.get("failed") or result.get("token") is not None or unparsed:
             result["_ansible_no_log"] = True
-        self._remove_tmp_path(self._connection._shell.tmpdir)
         return result

@@ -152,8 +152,12 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
         task.work.check(params)
         credentials = resolve_credentials(params, environ)
         secrets.update(value for key, value in credentials.items() if key != "api_email" and value)
-        work = task.work(new_client(params, credentials), params, check_mode, diff)
-        result = work.run()
+        client = new_client(params, credentials)
+        try:
+            work = task.work(client, params, check_mode, diff)
+            result = work.run()
+        finally:
+            client.session.close()  # the in-process path runs many tasks in one process
     except ModuleError as exc:
         result = dict(exc.extra, failed=True, msg=exc.msg)
     except CloudflareError as exc:
