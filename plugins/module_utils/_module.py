@@ -16,6 +16,7 @@ import os
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import remove_values
 
 from ._api import DEFAULT_BASE_URL, REQUESTS_IMPORT_ERROR, CloudflareClient, CloudflareError, permission_needed, scrub
 from ._common import ACCOUNT_ID_RE, ModuleError
@@ -72,11 +73,20 @@ class Task(object):
         module = self.module()
         result, secrets = execute(self, module.params, module.check_mode, module._diff)
         module.no_log_values.update(secrets)
-        for warning in result.pop("warnings", []):
+        for warning in pop_warnings(result, module.no_log_values):
             module.warn(warning)
         if result.pop("failed", False):
             module.fail_json(**result)
         module.exit_json(**result)
+
+
+def pop_warnings(result, no_log_values):
+    """The result's warnings, taken out of it, without no_log values.
+
+    ansible-core 2.19+ keeps module warnings apart from the result, where ``remove_values`` no
+    longer reaches them; both execution paths scrub them here.
+    """
+    return [remove_values(warning, no_log_values) for warning in result.pop("warnings", [])]
 
 
 def resolve_credentials(params, environ):

@@ -31,7 +31,7 @@ from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import REQUESTS_IMPORT_ERROR
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import CREDENTIAL_VARIABLES, execute
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import CREDENTIAL_VARIABLES, execute, pop_warnings
 
 try:  # ansible-core 2.19+: the encoder the module path sends arguments with
     from ansible.module_utils.common.json import Direction, get_module_encoder
@@ -47,9 +47,6 @@ EXECUTION_VARIABLE = "edgeops_cloudflare_execution"
 EXECUTION_ENV = "EDGEOPS_CLOUDFLARE_EXECUTION"
 AUTO, MODULE, IN_PROCESS = "auto", "module", "inprocess"
 MODES = (AUTO, MODULE, IN_PROCESS)
-# Read by requests (proxies, CA bundles) or the type checks (paths) from the process environment:
-# the in-process path cannot give them per task without changing os.environ.
-UNSAFE_ENVIRONMENT = "a variable other than %s" % ", ".join(CREDENTIAL_VARIABLES)
 
 
 def plain(value):
@@ -61,6 +58,12 @@ def _json_default(value):
     if isinstance(value, (set, frozenset)):
         return list(value)
     raise TypeError("%r is not JSON serializable" % (value,))
+
+
+def deprecation(item):
+    """A deprecation as module_utils' ``deprecate()`` records it: a date or a version."""
+    when = ("date", item["date"]) if item.get("date") is not None else ("version", item.get("version"))
+    return dict([("msg", item["msg"]), when, ("collection_name", item.get("collection_name"))])
 
 
 def module_output(result, params, no_log_values, warnings, deprecations, inject_invocation):
@@ -87,8 +90,7 @@ def run_task(task, module_name, args, check_mode=False, diff=False, environ=None
     validation = ArgumentSpecValidator(task.argument_spec, **task.constraints).validate(args)
     params = validation.validated_parameters
     no_log_values = set(validation._no_log_values)
-    deprecations = [dict((key, value) for key, value in item.items() if key in ("msg", "version", "date", "collection_name"))
-                    for item in validation._deprecations]
+    deprecations = [deprecation(item) for item in validation._deprecations]
     warnings = ["Both option {option} and its alias {alias} are set.".format(**item) for item in validation._warnings]
     try:
         error = validation.errors[0]
@@ -102,7 +104,7 @@ def run_task(task, module_name, args, check_mode=False, diff=False, environ=None
     else:
         result, secrets = execute(task, params, check_mode, diff, environ)
         no_log_values.update(secrets)
-        warnings.extend(result.pop("warnings", []))
+        warnings.extend(pop_warnings(result, no_log_values))
         if result.pop("failed", False):
             result.update(failed=True, msg=str(result["msg"]))
     return module_output(result, params, no_log_values, warnings, deprecations, inject_invocation)
@@ -131,7 +133,7 @@ class CloudflareAction(NormalAction):
         mode = to_text(self._templar.template(value)).strip().lower()
         if mode not in MODES:
             raise AnsibleActionFail("%s must be one of %s, got %r." % (source, ", ".join(MODES), value))
-        return mode
+        return mode, source
 
     def task_environment(self):
         """The environment a module would run in on this controller: ours plus the task's."""
@@ -139,20 +141,25 @@ class CloudflareAction(NormalAction):
         self._compute_environment_string(task_environment)
         return dict((to_text(key), to_text(value)) for key, value in task_environment.items())
 
-    def in_process_obstacle(self, task_environment):
-        """Why this task cannot run in this process; None when it can."""
-        if getattr(self._connection, "transport", None) != "local":
-            return "it targets %s over the %s connection, not the controller" % (
-                self._play_context.remote_addr, getattr(self._connection, "transport", "?"))
+    def controller_obstacle(self):
+        """Why this process cannot run the task for its target; None when it can."""
+        transport = getattr(self._connection, "transport", None)
+        if transport != "local":
+            return "it targets %s over the %s connection, not the controller" % (self._play_context.remote_addr, transport)
+        if REQUESTS_IMPORT_ERROR:
+            return "the controller's Python cannot import requests"
+        return None
+
+    def task_obstacle(self, task_environment):
+        """Why the task itself needs a module run (even when in-process is forced); None when not."""
         if self._play_context.become:
             return "it asks for become"
         if self._task.async_val:
             return "it runs async"
-        if REQUESTS_IMPORT_ERROR:
-            return "the controller's Python cannot import requests"
         for key, value in sorted(task_environment.items()):
             if key not in CREDENTIAL_VARIABLES and os.environ.get(key) != value:
-                return "its environment sets %s, %s" % (key, UNSAFE_ENVIRONMENT)
+                return "its environment sets %s (only %s can be given to a task in-process)" % (
+                    key, ", ".join(CREDENTIAL_VARIABLES))
         return self.module_needed(self._task.args)
 
     def inject_invocation(self, task_vars):
@@ -164,12 +171,14 @@ class CloudflareAction(NormalAction):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         ActionBase.run(self, tmp, task_vars)  # refuses async or check mode where unsupported, on every path
-        mode = self.execution_mode(task_vars)
+        mode, source = self.execution_mode(task_vars)
         environment = self.task_environment()
-        obstacle = "forced by %s" % mode if mode == MODULE else self.in_process_obstacle(environment)
-        if obstacle and mode == IN_PROCESS:
-            raise AnsibleActionFail("%s=inprocess, but this task cannot run in the controller's process: %s."
-                                    % (EXECUTION_ENV, obstacle))
+        obstacle = "forced by %s" % source if mode == MODULE else self.task_obstacle(environment)
+        if not obstacle:
+            obstacle = self.controller_obstacle()
+            if obstacle and mode == IN_PROCESS:
+                raise AnsibleActionFail("%s forces the in-process path, but this task cannot run in the controller's process: %s."
+                                        % (source, obstacle))
         if obstacle:
             display.vvv("%s runs as a module: %s" % (self._task.action, obstacle), host=self._play_context.remote_addr)
             return super(CloudflareAction, self).run(tmp, task_vars)
