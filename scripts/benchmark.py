@@ -1,15 +1,23 @@
-"""Benchmark: edgeops.cloudflare modules against the same work done with ansible.builtin.uri.
+"""Benchmark: the collection's two execution paths against ansible.builtin.uri doing the same work.
 
-Not a test. Against the bundled emulator, for N tunnels it measures three jobs, each with
-both implementations, and prints requests sent and wall time side by side with the ratios:
+Not a test. Against the bundled emulator, for N tunnels, it runs four jobs (each a playbook that
+loops over the tunnels) with every implementation, interleaved (each round runs every
+implementation once, jobs in order, on its own fresh account), and prints the requests each job
+sent and milliseconds per tunnel, startup excluded (an empty playbook is timed in every round):
 
   ensure    make N tunnels exist (an empty account: look up, then create)
   rerun     the same playbook again (everything exists: look up only)
-  list      read all N tunnels back
+  list      read all N tunnels back (one task)
+  delete    delete the N tunnels by name
+
+Implementations: ``inprocess`` and ``module`` (the collection forced to each execution path with
+EDGEOPS_CLOUDFLARE_EXECUTION), ``uri`` (ansible.builtin.uri playbooks doing the same requests;
+two tasks per tunnel for ensure and delete: look up, then write), and as floors ``ping``
+(the cheapest module round trip) and ``debug`` (an action without a module).
 
 Run from the repo root after ``make bootstrap``:
 
-    .venv/bin/python scripts/benchmark.py [--tunnels 200]
+    .venv/bin/python scripts/benchmark.py [--tunnels 200] [--rounds 1]
 """
 
 import argparse
@@ -17,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -38,14 +45,14 @@ HEADER = """\
   tasks:
 """
 
-PLAYBOOKS = {
-    ("collection", "ensure"): """\
+COLLECTION = {
+    "ensure": """\
     - name: Ensure each tunnel
       edgeops.cloudflare.cfd_tunnel:
         name: "{{ item }}"
       loop: "{{ names }}"
 """,
-    ("collection", "list"): """\
+    "list": """\
     - name: List the tunnels
       edgeops.cloudflare.cfd_tunnel_info:
         include_prefix: bench-
@@ -54,13 +61,26 @@ PLAYBOOKS = {
       ansible.builtin.assert:
         that: listed.tunnels | length == names | length
 """,
-    ("uri", "ensure"): """\
+    "delete": """\
+    - name: Delete each tunnel
+      edgeops.cloudflare.cfd_tunnel:
+        name: "{{ item }}"
+        state: absent
+      loop: "{{ names }}"
+""",
+}
+
+URI_LOOKUP = """\
     - name: Look each tunnel up by name
       ansible.builtin.uri:
         url: "{{ api }}/cfd_tunnel?is_deleted=false&name={{ item }}"
         headers: "{{ auth }}"
       loop: "{{ names }}"
       register: found
+"""
+
+URI = {
+    "ensure": URI_LOOKUP + """\
     - name: Create the missing ones
       ansible.builtin.uri:
         url: "{{ api }}/cfd_tunnel"
@@ -74,7 +94,7 @@ PLAYBOOKS = {
         label: "{{ item.item }}"
       when: item.json.result | length == 0
 """,
-    ("uri", "list"): """\
+    "list": """\
     - name: List the tunnels
       ansible.builtin.uri:
         url: "{{ api }}/cfd_tunnel?is_deleted=false&include_prefix=bench-&per_page=1000&page=1"
@@ -84,7 +104,43 @@ PLAYBOOKS = {
       ansible.builtin.assert:
         that: listed.json.result | length == names | length
 """,
+    "delete": URI_LOOKUP + """\
+    - name: Delete the ones found
+      ansible.builtin.uri:
+        url: "{{ api }}/cfd_tunnel/{{ item.json.result[0].id }}"
+        method: DELETE
+        headers: "{{ auth }}"
+      loop: "{{ found.results }}"
+      loop_control:
+        label: "{{ item.item }}"
+      when: item.json.result | length > 0
+""",
 }
+
+FLOORS = {
+    "ping": """\
+    - name: Ping once per tunnel
+      ansible.builtin.ping:
+      loop: "{{ names }}"
+""",
+    "debug": """\
+    - name: Debug once per tunnel
+      ansible.builtin.debug:
+        msg: "{{ item }}"
+      loop: "{{ names }}"
+""",
+}
+
+JOBS = ("ensure", "rerun", "list", "delete")
+IMPLEMENTATIONS = ("inprocess", "module", "uri", "ping", "debug")
+
+
+def playbooks(implementation):
+    """{job: playbook body} for one implementation."""
+    if implementation in FLOORS:
+        return {"ensure": FLOORS[implementation]}
+    body = URI if implementation == "uri" else COLLECTION
+    return {"ensure": body["ensure"], "rerun": body["ensure"], "list": body["list"], "delete": body["delete"]}
 
 
 def collection_tree(workdir):
@@ -108,23 +164,33 @@ def run_playbook(path, env):
     return elapsed
 
 
-def measure(control, workdir, env, count, implementation):
-    """Run ensure, rerun and list for one implementation; returns {job: (requests, seconds)}."""
-    control.reset()
-    numbers = {}
-    for job, playbook in (("ensure", "ensure"), ("rerun", "ensure"), ("list", "list")):
-        path = os.path.join(workdir, "%s-%s.yml" % (implementation, playbook))
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(HEADER % {"count": count} + PLAYBOOKS[(implementation, playbook)])
-        control.clear_requests()
-        seconds = run_playbook(path, env)
-        numbers[job] = (len(control.requests()), seconds)
-    return numbers
+def write(workdir, name, text):
+    path = os.path.join(workdir, name + ".yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def one_round(control, workdir, env, count, numbers):
+    """Every implementation once, each on a fresh account; adds (requests, seconds) to numbers."""
+    empty = write(workdir, "empty", HEADER % {"count": count} + "    []\n")
+    numbers.setdefault("startup", []).append(run_playbook(empty, env))
+    for implementation in IMPLEMENTATIONS:
+        control.reset()
+        implementation_env = dict(env, EDGEOPS_CLOUDFLARE_EXECUTION=implementation) \
+            if implementation in ("inprocess", "module") else env
+        for job, body in playbooks(implementation).items():
+            path = write(workdir, "%s-%s" % (implementation, job), HEADER % {"count": count} + body)
+            control.clear_requests()
+            seconds = run_playbook(path, implementation_env)
+            numbers.setdefault((implementation, job), []).append((len(control.requests()), seconds))
+            print("  %-9s %-7s %5d requests %7.1f s" % (implementation, job, len(control.requests()), seconds), flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tunnels", type=int, default=200, help="how many tunnels (default 200)")
+    parser.add_argument("--rounds", type=int, default=1, help="how many interleaved rounds (default 1)")
     args = parser.parse_args()
 
     server = EmulatorServer().start()
@@ -136,22 +202,43 @@ def main():
                CLOUDFLARE_ACCOUNT_ID=server.account_id,
                CLOUDFLARE_API_TOKEN=server.config["write_token"],
                ANSIBLE_NOCOLOR="1")
+    numbers = {}
     try:
-        ours = measure(control, workdir, env, args.tunnels, "collection")
-        theirs = measure(control, workdir, env, args.tunnels, "uri")
+        for number in range(args.rounds):
+            print("round %d of %d" % (number + 1, args.rounds), flush=True)
+            one_round(control, workdir, env, args.tunnels, numbers)
     finally:
         server.stop()
 
-    print(textwrap.dedent("""
-        Benchmark: %d tunnels against the emulator (requests counted by the emulator)
+    startup = min(numbers["startup"])
+    per_item = {}
+    for key, runs in numbers.items():
+        if key != "startup":
+            requests = runs[0][0]
+            seconds = min(run[1] for run in runs)
+            items = 1 if key[1] == "list" else args.tunnels
+            per_item[key] = (requests, max(seconds - startup, 0.0) * 1000.0 / items, seconds)
 
-        job      edgeops.cloudflare          ansible.builtin.uri         uri/ours
-                 requests   seconds          requests   seconds          requests  time""" % args.tunnels))
-    for job in ("ensure", "rerun", "list"):
-        (req_a, sec_a), (req_b, sec_b) = ours[job], theirs[job]
-        print("%-8s %8d %9.1f          %8d %9.1f          %8.2f %5.2f"
-              % (job, req_a, sec_a, req_b, sec_b, req_b / float(req_a or 1), sec_b / sec_a))
-    return 0
+    print("\nBenchmark: %d tunnels against the emulator, %d round(s), best time of each; playbook startup %.2f s "
+          "subtracted.\nms per tunnel (list: per task), requests counted by the emulator.\n" % (args.tunnels, args.rounds, startup))
+    print("%-8s %-22s %-22s %-22s %-10s %-10s" % ("job", "inprocess", "module", "uri", "ping", "debug"))
+    for job in JOBS:
+        cells = []
+        for implementation in IMPLEMENTATIONS:
+            value = per_item.get((implementation, job if implementation not in FLOORS else "ensure"))
+            if implementation in FLOORS:
+                cells.append("%8.1f ms" % value[1] if job in ("ensure", "rerun") else "")
+            elif value:
+                cells.append("%8.1f ms %6d req" % (value[1], value[0]))
+        print("%-8s %-22s %-22s %-22s %-10s %-10s" % tuple([job] + cells))
+    print("\nratios (time per tunnel)")
+    print("%-8s %-16s %-16s %-16s" % ("job", "inprocess/uri", "inprocess/module", "module/uri"))
+    for job in JOBS:
+        inproc, module, uri = (per_item[(name, job)] for name in ("inprocess", "module", "uri"))
+        print("%-8s %-16.3f %-16.3f %-16.3f" % (job, inproc[1] / uri[1], inproc[1] / module[1], module[1] / uri[1]))
+    same = all(per_item[("inprocess", job)][0] == per_item[("module", job)][0] for job in JOBS)
+    print("\nrequests per job identical on both execution paths: %s" % ("yes" if same else "NO"))
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -365,8 +365,15 @@ def phase_units(tally, venv=VENV):
         tally.check(False, 'pytest exited %d (usage/internal error or interrupted)' % rc)
 
 
+EXECUTION_PATHS = ('module', 'inprocess')
+
+
 def phase_integration(tally, venv=VENV):
-    """ansible-test integration --local, one count per target."""
+    """ansible-test integration --local, once forced to each execution path; one count per target and path.
+
+    ansible-test passes no environment variable of ours to the targets, so the path is written into
+    the copy, where setup_emulator/emulator.sh exports it as EDGEOPS_CLOUDFLARE_EXECUTION.
+    """
     if venv_missing(tally, venv):
         return
     targets_dir = os.path.join(DEST, 'tests', 'integration', 'targets')
@@ -375,9 +382,22 @@ def phase_integration(tally, venv=VENV):
     if not targets:
         tally.empty('no integration targets under tests/integration/targets')
         return
+    marker = os.path.join(targets_dir, 'setup_emulator', 'execution_path')
+    try:
+        for path in EXECUTION_PATHS:
+            with open(marker, 'w', encoding='utf-8') as handle:
+                handle.write(path + '\n')
+            integration_run(tally, path, venv)
+    finally:
+        if os.path.exists(marker):
+            os.remove(marker)
+
+
+def integration_run(tally, path, venv):
+    """One ansible-test integration run with every target, on one execution path."""
     cmd = [tool('ansible-test', venv), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
            '--continue-on-error']
-    rc, lines = run(cmd, 'integration' + core_label(venv), env=test_env(venv))
+    rc, lines = run(cmd, 'integration' + core_label(venv) + '-' + path, env=test_env(venv))
     ran = []
     failed = []
     for index, line in enumerate(lines):
@@ -390,11 +410,12 @@ def phase_integration(tally, venv=VENV):
                     break
                 failed.append(name.strip())
     for name in ran:
-        tally.check(name not in failed, 'integration target %s' % name)
+        tally.check(name not in failed, 'integration target %s (%s path%s)' % (name, path, core_label(venv)))
     if not ran:
-        tally.empty('ansible-test integration ran no target (all skipped or disabled?)')
+        tally.empty('ansible-test integration%s ran no target on the %s path (all skipped or disabled?)' % (core_label(venv), path))
     if rc != 0 and not failed:
-        tally.check(False, 'ansible-test integration exited %d without naming a failed target' % rc)
+        tally.check(False, 'ansible-test integration%s (%s path) exited %d without naming a failed target' % (
+            core_label(venv), path, rc))
 
 
 def phase_role(tally):
@@ -594,7 +615,7 @@ PHASE_FUNCS = {
     'sanity': (phase_sanity, 'ansible-test sanity (controller %s; compile/import on %s)' % (
         CONTROLLER_PYTHON, ' '.join(SANITY_PYTHONS))),
     'units': (phase_units, 'unit tests (pytest, tests/unit)'),
-    'integration': (phase_integration, 'integration targets (ansible-test integration --local)'),
+    'integration': (phase_integration, 'integration targets (ansible-test integration --local), once per execution path'),
     'sanity-' + OLDEST_CORE: (phase_sanity_oldest, 'ansible-test sanity on ansible-core %s (oldest in meta/runtime.yml; '
                                                    'controller %s)' % (OLDEST_CORE, CONTROLLER_PYTHON)),
     'units-' + OLDEST_CORE: (lambda tally: phase_units(tally, OLD_VENV), 'unit tests on ansible-core %s' % OLDEST_CORE),

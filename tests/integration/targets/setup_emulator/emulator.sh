@@ -12,6 +12,14 @@ else
 fi
 EMULATOR_PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
 
+# scripts/test_all.py runs the suite once per execution path and names the path in this file of its
+# copy (ansible-test passes no environment variable of ours to the targets).
+EXECUTION_PATH_FILE="$(dirname "${BASH_SOURCE[0]}")/execution_path"
+if [ -z "${EDGEOPS_CLOUDFLARE_EXECUTION:-}" ] && [ -s "$EXECUTION_PATH_FILE" ]; then
+    EDGEOPS_CLOUDFLARE_EXECUTION="$(cat "$EXECUTION_PATH_FILE")"
+    export EDGEOPS_CLOUDFLARE_EXECUTION
+fi
+
 # shellcheck source=SCRIPTDIR/../../../emulator/start.sh
 source "$COLLECTION_ROOT/tests/emulator/start.sh"
 trap stop_emulator EXIT

@@ -32,6 +32,14 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 
+# The -vvv output names the execution path the suite was forced to (scripts/test_all.py runs both).
+case "${EDGEOPS_CLOUDFLARE_EXECUTION:-auto}" in
+    inprocess) expected="edgeops.cloudflare.tunnel_token runs in the controller's worker process" ;;
+    module) expected="edgeops.cloudflare.tunnel_token runs as a module: forced by environment variable" ;;
+    *) expected="edgeops.cloudflare.tunnel_token runs" ;;
+esac
+grep -qF "$expected" "$LEAK_DIR/stdout" || { echo "the -vvv output does not say: $expected" >&2; exit 1; }
+
 # Fetch the token the play used, independently, and look for every secret in every output.
 "$EMULATOR_PYTHON" - "$LEAK_DIR" <<'PY'
 import base64, json, os, sys, urllib.request
