@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail

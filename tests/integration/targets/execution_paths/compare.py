@@ -59,12 +59,12 @@ def expectations(results):
         "a no_log value is masked in the result": get("r_masked", "tunnel", "name") == "paths-********",
         "a no_log value is masked in a warning": any("paths-later-********" in w for w in get("r_config_check", "warnings") or []),
         "the token is registered": bool(get("r_token", "token")),
-        "a token file is written by the module": (get("r_token_dest", "dest") or "").endswith("/paths-web.token")
-                                                 and get("r_token_dest", "token") is None,
+        "a token file is written by the module":
+            (get("r_token_dest", "dest") or "").endswith("/paths-web.token") and get("r_token_dest", "token") is None,
         "tunnel_token refuses async": re.search(r"not support(ed)? (async|for this task)", get("r_token_async", "msg") or "") is not None,
         "async ran as a module job": bool(get("r_info_async", "ansible_job_id")),
-        "unsupported parameters are named": "Unsupported parameters for (edgeops.cloudflare.cfd_tunnel) module: colour"
-                                            in (get("r_unsupported", "msg") or ""),
+        "unsupported parameters are named":
+            "Unsupported parameters for (edgeops.cloudflare.cfd_tunnel) module: colour" in (get("r_unsupported", "msg") or ""),
         "the task's environment is used": get("r_environment_token", "failure", "status") == 403,
         "options beat the environment": get("r_environment_option", "failed") is False,
         "the action group's defaults are used": get("r_bad_token", "failure", "status") == 401,

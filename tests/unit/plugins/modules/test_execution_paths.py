@@ -171,7 +171,7 @@ def test_each_run_has_its_own_session(run_module, monkeypatch):
         return client
 
     monkeypatch.setattr(_module, "new_client", recording)
-    for _ in range(2):
+    for _run in range(2):
         in_process(run_module, "cfd_tunnel_info", cfd_tunnel_info.TASK, dict(name="unit-web"))
     assert len(sessions) == 2 and sessions[0] is not sessions[1]
     assert all(not session.adapters["http://"].poolmanager.pools for session in sessions), "sessions are closed after each run"
