@@ -1,8 +1,9 @@
-"""The in-process runner (plugin_utils/_action.run_task) against the module path, over real HTTP.
+"""The in-process runner (plugin_utils/_inprocess.run_task) against the module path, over real HTTP.
 
 Each case runs a module's TASK both ways in this process: through its real main() (AnsibleModule,
 exit_json/fail_json, the printed JSON) and through run_task, and the two results must be equal
-(ids and times come from the same emulator state, so no normalising is needed). The action plugin
+(ids and times come from the same emulator state, so no normalising is needed). No controller code is imported here: it
+would make module_utils send every module's warnings to the display (see _inprocess). The action plugin
 itself, with a real ansible-playbook, is covered by the execution_paths integration target.
 """
 
@@ -13,10 +14,10 @@ import os
 
 import pytest
 
-from ansible import constants as C
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _module
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, cfd_tunnel_info, tunnel_token, warp_connector
-from ansible_collections.edgeops.cloudflare.plugins.plugin_utils import _action
+from ansible_collections.edgeops.cloudflare.plugins.plugin_utils import _inprocess as _action
 
 SECRET = base64.b64encode(b"p" * 32).decode()
 
@@ -63,8 +64,8 @@ def in_process(run_module, module_name, task, args, check_mode=False, diff=False
 
 
 def as_module(run_module, module, args, check_mode=False, diff=False):
-    if C.config.get_configuration_definition("INJECT_INVOCATION") is not None:
-        args = dict(args, _ansible_inject_invocation=True)  # ansible-core 2.21: as the action plugin asks for it
+    if tuple(int(part) for part in ANSIBLE_VERSION.split(".")[:2]) >= (2, 21):
+        args = dict(args, _ansible_inject_invocation=True)  # INJECT_INVOCATION, as the action plugin asks for it
     result = run_module(module, args, check_mode=check_mode, diff=diff)
     del result["_stdout"]
     # AnsibleModule names itself after _ansible_module_name, which run_module does not pass.
