@@ -9,7 +9,7 @@ returns. So this action plugin, which runs on the controller, marks every result
 token as ``no_log``: callbacks print "censored" instead of the token even when a task forgets
 ``no_log: true`` or runs at -vvv, while ``register`` still receives the token. Failures carry no
 token and stay visible, so their messages (for example a missing permission) are shown; raw
-module output that could not be parsed is hidden too. The same on both execution paths.
+module output that could not be parsed is dropped, its reason kept. The same on both execution paths.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ class ActionModule(CloudflareAction):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         unparsed = False in (result.get("_ansible_parsed"), result.get("ansible_parsed")) or "module_stdout" in result
-        if not result.get("failed") or result.get("token") is not None or unparsed:
+        if unparsed:
+            # A crashed module's raw output may hold the token: drop it, but keep the reason visible
+            # (marking the result no_log would hide even the message on ansible-core 2.16).
+            for raw in ("module_stdout", "module_stderr", "exception"):
+                result.pop(raw, None)
+            result["msg"] = "%s (raw module output hidden: it may hold the token)" % result.get("msg", "MODULE FAILURE")
+        elif not result.get("failed") or result.get("token") is not None:
             result["_ansible_no_log"] = True
         return result

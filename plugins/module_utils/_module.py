@@ -175,4 +175,8 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
         result = dict(failed=True, msg=str(exc), failure=exc.to_dict())
     if work is not None:
         secrets.update(work.secrets)
+        if result.get("failed"):
+            # A failure after some writes (a DNS step, say) still reports what changed and its warnings.
+            result["changed"] = bool(result.get("changed") or work.changed)
+            result["warnings"] = list(work.warnings) + [w for w in result.get("warnings", []) if w not in work.warnings]
     return scrub(result, sorted(secrets)), secrets
