@@ -136,18 +136,20 @@ def live_group_members(pgid):
     return members
 
 
-def run(cmd, log_name, cwd=None, env=None, timeout=None):
+def run(cmd, log_name, cwd=None, env=None, timeout=None, echo=True):
     """Run a command, streaming its output and saving it to a log; return (rc, output lines).
 
     The command runs in its own process group.  When it is still running after ``timeout``
     seconds (default COMMAND_TIMEOUT) the group is killed and the command counts as failed.
     Processes it leaves behind in its group (a server a test forgot to stop) are killed and
-    named in the summary.
+    named in the summary.  With ``echo=False`` (a phase running in the background) the output
+    only goes to the log.
     """
     os.makedirs(LOGS, exist_ok=True)
     log_path = os.path.join(LOGS, log_name.replace('/', '_') + '.log')
     timeout = timeout or COMMAND_TIMEOUT
-    print('$ %s' % ' '.join(cmd), flush=True)
+    if echo:
+        print('$ %s' % ' '.join(cmd), flush=True)
     lines = []
     with open(log_path, 'w', encoding='utf-8') as log:
         with subprocess.Popen(cmd, cwd=cwd or DEST, env=env or test_env(), stdin=subprocess.DEVNULL,
@@ -156,8 +158,9 @@ def run(cmd, log_name, cwd=None, env=None, timeout=None):
 
             def pump():
                 for line in proc.stdout:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
+                    if echo:
+                        sys.stdout.write(line)
+                        sys.stdout.flush()
                     log.write(line)
                     lines.append(line.rstrip('\n'))
 
@@ -383,8 +386,11 @@ def phase_integration(tally, venv=VENV):
         tally.empty('no integration targets under tests/integration/targets')
         return
     marker = os.path.join(targets_dir, 'setup_emulator', 'execution_path')
+    # The oldest ansible-core runs the suite once, in-process (the default for local tasks, and the
+    # path that leans most on ansible-core's internals); its module path is what units-OLDEST runs.
+    paths = EXECUTION_PATHS if venv == VENV else ('inprocess',)
     try:
-        for path in EXECUTION_PATHS:
+        for path in paths:
             with open(marker, 'w', encoding='utf-8') as handle:
                 handle.write(path + '\n')
             integration_run(tally, path, venv)
@@ -418,7 +424,7 @@ def integration_run(tally, path, venv):
             core_label(venv), path, rc))
 
 
-def phase_role(tally):
+def phase_role(tally, echo=True):
     """tests/role/run.sh (owned by the role tests), which prints its own 'N passed, N failed'.
 
     It gets VENV, COLLECTIONS_PATH (the copy) and its own BUILD_DIR (it empties that folder).
@@ -427,7 +433,7 @@ def phase_role(tally):
     if not os.path.isfile(script):
         tally.empty('tests/role/run.sh does not exist yet')
         return
-    rc, lines = run(['bash', script], 'role', cwd=ROOT,
+    rc, lines = run(['bash', script], 'role', cwd=ROOT, echo=echo,
                     env=test_env(VENV=VENV, COLLECTIONS_PATH=COLLECTIONS, BUILD_DIR=os.path.join(BUILD, 'role-tests')))
     counts = None
     for line in lines:
@@ -620,11 +626,49 @@ PHASE_FUNCS = {
                                                    'controller %s)' % (OLDEST_CORE, CONTROLLER_PYTHON)),
     'units-' + OLDEST_CORE: (lambda tally: phase_units(tally, OLD_VENV), 'unit tests on ansible-core %s' % OLDEST_CORE),
     'integration-' + OLDEST_CORE: (lambda tally: phase_integration(tally, OLD_VENV),
-                                   'integration targets on ansible-core %s' % OLDEST_CORE),
+                                   'integration targets on ansible-core %s, in-process path' % OLDEST_CORE),
     'role': (phase_role, 'role tests (tests/role/run.sh)'),
     'docs': (phase_docs, 'build, install, ansible-doc, antsibull-docs, antsibull-changelog'),
     'docsite': (phase_docsite, 'docs site: antsibull-docs + Sphinx HTML, checked in headless Chromium'),
 }
+
+
+# The role tests mostly wait for hosts to boot and services to start: they run beside the other
+# phases (right after the copy), their output going to their log, printed when their turn comes.
+BACKGROUND_ROLE = os.environ.get('ROLE_IN_BACKGROUND', '1') != '0'
+
+
+class Background:
+    """A phase run in a thread, with its own Tally; ``finish`` waits for it and reports."""
+
+    def __init__(self, func):
+        self.tally = Tally('role')
+        self.started = time.monotonic()
+        self.seconds = 0.0
+        self.thread = threading.Thread(target=self.work, args=(func,), daemon=True)
+        print('-- role: started in the background (log: %s)' % os.path.join(LOGS, 'role.log'), flush=True)
+        self.thread.start()
+
+    def work(self, func):
+        try:
+            func(self.tally, echo=False)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            self.tally.failed += 1
+            self.tally.failures.append('role phase crashed: %s: %s' % (type(exc).__name__, exc))
+
+    def finish(self, tally):
+        self.thread.join()
+        self.seconds = time.monotonic() - self.started
+        tail = os.path.join(LOGS, 'role.log')
+        if os.path.isfile(tail):
+            with open(tail, encoding='utf-8', errors='replace') as handle:
+                lines = handle.read().splitlines()
+            print('(the role tests ran in the background for %.0f s; the last lines of %s:)'
+                  % (time.monotonic() - self.started, tail))
+            print('\n'.join(lines[-40:]))
+        for attribute in ('passed', 'failed', 'skipped', 'notes', 'failures'):
+            setattr(tally, attribute, getattr(self.tally, attribute))
+        return True
 
 
 def main():
@@ -649,6 +693,7 @@ def main():
     selected = ['copy'] + [p for p in PHASES if p in wanted and p != 'copy']
     tallies = []
     started = time.monotonic()
+    background = None
     for number, name in enumerate(selected, 1):
         func, title = PHASE_FUNCS[name]
         tally = Tally(name)
@@ -657,12 +702,19 @@ def main():
         print('== [%d/%d] %s: %s' % (number, len(selected), name, title))
         print('=' * 78, flush=True)
         phase_start = time.monotonic()
-        try:
-            result = func(tally)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            tally.check(False, '%s phase crashed: %s: %s' % (name, type(exc).__name__, exc))
-            result = False
+        if background is not None and name == 'role':
+            result = background.finish(tally)
+        else:
+            try:
+                result = func(tally)
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                tally.check(False, '%s phase crashed: %s: %s' % (name, type(exc).__name__, exc))
+                result = False
         tally.seconds = time.monotonic() - phase_start
+        if background is not None and name == 'role':
+            tally.seconds = background.seconds
+        if name == 'copy' and result and 'role' in selected and BACKGROUND_ROLE:
+            background = Background(phase_role)
         print('-- %s: %d passed, %d failed, %d skipped (%.0f s)' % (
             name, tally.passed, tally.failed, tally.skipped, tally.seconds), flush=True)
         if name == 'copy' and not result:

@@ -176,7 +176,6 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
     if work is not None:
         secrets.update(work.secrets)
         if result.get("failed"):
-            # A failure after some writes (a DNS step, say) still reports what changed and its warnings.
-            result["changed"] = bool(result.get("changed") or work.changed)
+            # A failure keeps the warnings the work gave before it (a lost response recovered, say).
             result["warnings"] = list(work.warnings) + [w for w in result.get("warnings", []) if w not in work.warnings]
     return scrub(result, sorted(secrets)), secrets

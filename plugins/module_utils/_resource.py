@@ -219,7 +219,7 @@ class Collection(Work):
     # ---- input -------------------------------------------------------------------------
     @classmethod
     def check(cls, params):
-        check_uuid(params.get("id"), "id")
+        check_uuid(params.get("id") or None, "id")  # an empty id (a templated null on ansible-core 2.16) names nothing
         for option in cls.key:
             if isinstance(params.get(option), str):
                 check_name(params[option], option)
@@ -599,7 +599,7 @@ class Document(Work):
 
     @classmethod
     def check(cls, params):
-        check_uuid(params.get("id"), "id")
+        check_uuid(params.get("id") or None, "id")
         for option in cls.parent.key:
             if isinstance(params.get(option), str):
                 check_name(params[option], option)
