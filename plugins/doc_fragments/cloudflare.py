@@ -80,8 +80,10 @@ requirements:
   - requests
 """
 
-    # Standard attributes of a module that changes things.
+    # Standard attributes (and the author) of a module that changes things.
     ACTION_ATTRIBUTES = r"""
+author:
+  - edgeops maintainers (@edgeops)
 attributes:
   check_mode:
     support: full
@@ -96,8 +98,10 @@ attributes:
     description: Use C(group/edgeops.cloudflare.cloudflare) in C(module_defaults) to set the shared options.
 """
 
-    # Standard attributes of a read-only module.
+    # Standard attributes (and the author) of a read-only module.
     INFO_ATTRIBUTES = r"""
+author:
+  - edgeops maintainers (@edgeops)
 attributes:
   check_mode:
     support: full
@@ -111,4 +115,18 @@ attributes:
     membership:
       - edgeops.cloudflare.cloudflare
     description: Use C(group/edgeops.cloudflare.cloudflare) in C(module_defaults) to set the shared options.
+"""
+
+    # The state option of a module that manages one object found by name or id.
+    STATE = r"""
+options:
+  state:
+    description:
+      - V(present) creates or updates the object, V(absent) deletes it.
+      - Deleting one that is already deleted or does not exist changes nothing.
+      - With V(absent), options that only matter for creating or updating are accepted and ignored, so one task can
+        toggle its state with a variable.
+    type: str
+    choices: [present, absent]
+    default: present
 """

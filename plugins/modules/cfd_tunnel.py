@@ -17,11 +17,10 @@ description:
     replaces one silently.
   - Never returns the tunnel secret, the tunnel token or the credentials file. Use M(edgeops.cloudflare.tunnel_token)
     to fetch the token that C(cloudflared tunnel run) needs.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes
+  - edgeops.cloudflare.cloudflare.state
 options:
   name:
     description:
@@ -35,13 +34,6 @@ options:
     description:
       - UUID of an existing tunnel. Takes precedence over O(name) for finding the tunnel.
     type: str
-  state:
-    description:
-      - V(present) creates or updates the tunnel, V(absent) deletes it.
-      - Deleting a tunnel that is already deleted or does not exist changes nothing.
-    type: str
-    choices: [present, absent]
-    default: present
   config_src:
     description:
       - Where the tunnel's ingress configuration lives. V(local) means a config file on the host running
@@ -256,10 +248,7 @@ TASK = Task(
     required_one_of=[["name", "id"]],
 )
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

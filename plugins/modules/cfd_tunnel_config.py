@@ -20,8 +20,6 @@ description:
     C(<tunnel id>.cfargotunnel.com), and removes the records of hostnames it stops publishing.
   - Everything is validated before the first request; the stored configuration is compared rule by rule and
     written only when it really differs.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes
@@ -253,7 +251,7 @@ tunnel:
   type: dict
   contains:
     id:
-      description: Tunnel UUID.
+      description: UUID of the tunnel.
       type: str
     name:
       description: Tunnel name.
@@ -336,10 +334,7 @@ TASK = Task(
     required_one_of=[["name", "id"]],
 )
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -15,8 +15,6 @@ description:
   - Optionally adds each tunnel's connectors and their connections, or one connector's details.
   - With O(wait_for), polls until the tunnel reaches a status and/or has enough connectors; this is the
     step a play needs right after rolling out cloudflared.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
@@ -211,10 +209,7 @@ TASK = Task(TunnelInfo, list_filter_spec(
     )),
 ))
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -19,8 +19,6 @@ description:
   - Creating is safe against races and lost responses; the module never creates two routes.
   - The connectors of the tunnel need cloudflared 2025.7.0 or newer; hostname routes do not work with load balancing.
   - Only cloudflared tunnels carry hostname routes; O(tunnel_type=warp_connector) fails before any request.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes
@@ -64,8 +62,8 @@ EXAMPLES = r"""
 RETURN = r"""
 hostname_route:
   description:
-    - The route after the task; before it for O(state=absent). Empty when O(state=absent) found none.
-    - In check mode, the predicted route (C(id) is null for one that would be created).
+    - The hostname route as it is after the task (as it was, for O(state=absent); empty when there was none).
+      Check mode predicts it; a route it would create has a null C(id).
     - C(id), C(hostname) (as Cloudflare stores it), and C(tunnel_id), C(tunnel_name), C(tun_type), C(comment),
       C(created_at), C(deleted_at) as in RV(edgeops.cloudflare.tunnel_route#module:route).
   returned: always
@@ -88,10 +86,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import 
 
 TASK = Task(HostnameRoute, route_spec(hostname=dict(type="str", required=True)))
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -11,11 +11,10 @@ short_description: List Cloudflare Zero Trust hostname routes
 version_added: 0.2.0
 description:
   - Lists the hostname routes of an account with every filter of the API's list.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
+  - edgeops.cloudflare.route_filters
 options:
   hostname:
     description:
@@ -28,24 +27,6 @@ options:
   id:
     description: Only the route with this id.
     type: str
-  tunnel:
-    description: Only routes through this tunnel (name or UUID; a name that matches no tunnel lists nothing).
-    type: str
-  tunnel_type:
-    description: Whether O(tunnel) names a cloudflared tunnel or a WARP connector.
-    type: str
-    choices: [cfd_tunnel, warp_connector]
-    default: cfd_tunnel
-  comment:
-    description: Only routes with this comment.
-    type: str
-  existed_at:
-    description: Only routes that existed at this ISO 8601 date-time.
-    type: str
-  is_deleted:
-    description: V(false) lists live routes, V(true) only deleted ones.
-    type: bool
-    default: false
 notes:
   - "Request cost: one request a page of 1000 routes, plus one when O(tunnel) is given."
 seealso:
@@ -79,10 +60,7 @@ TASK = Task(HostnameRouteListing, dict(
     is_deleted=dict(type="bool", default=False),
 ), mutually_exclusive=[["hostname", "hostname_contains"]])
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -17,8 +17,6 @@ description:
     the result always shows the canonical form, and a network with host bits set gets a warning.
   - Moving a route to another tunnel, or changing its comment, updates it in place; it is never replaced.
   - Creating is safe against races and lost responses; the module never creates two routes.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes
@@ -119,10 +117,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import 
 
 TASK = Task(TunnelRoute, route_spec(network=dict(type="str", required=True), virtual_network=dict(type="str")))
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -13,11 +13,10 @@ description:
   - Lists the CIDR routes of an account with every filter of the API's list, or, with O(ip), returns the route
     whose network holds that address.
   - Networks are returned in canonical CIDR form.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
+  - edgeops.cloudflare.route_filters
 options:
   ip:
     description:
@@ -25,14 +24,6 @@ options:
         or in the default virtual network when that is omitted. An empty list when no route serves it.
       - O(ip) takes only O(virtual_network) as a filter; any other filter fails the task before any request.
     type: str
-  tunnel:
-    description: Only routes through this tunnel (name or UUID; a name that matches no tunnel lists nothing).
-    type: str
-  tunnel_type:
-    description: Whether O(tunnel) names a cloudflared tunnel or a WARP connector.
-    type: str
-    choices: [cfd_tunnel, warp_connector]
-    default: cfd_tunnel
   virtual_network:
     description: Only routes in this virtual network (name or UUID).
     type: str
@@ -42,9 +33,6 @@ options:
   network_superset:
     description: Only routes whose network contains this CIDR.
     type: str
-  comment:
-    description: Only routes with this comment.
-    type: str
   route_id:
     description: Only the route with this id.
     type: str
@@ -53,13 +41,6 @@ options:
     type: list
     elements: str
     choices: [cfd_tunnel, warp_connector, ip_sec, gre, cni, warp, magic]
-  existed_at:
-    description: Only routes that existed at this ISO 8601 date-time.
-    type: str
-  is_deleted:
-    description: V(false) lists live routes, V(true) only deleted ones.
-    type: bool
-    default: false
 notes:
   - "Request cost: one request a page of 1000 routes, plus one for each of O(tunnel) and O(virtual_network) given by
     name or id; with O(ip), one request plus one for O(virtual_network)."
@@ -101,10 +82,7 @@ TASK = Task(TunnelRouteListing, dict(
     is_deleted=dict(type="bool", default=False),
 ))
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

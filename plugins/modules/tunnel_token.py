@@ -26,8 +26,6 @@ description:
     a task forgets it or runs at C(-vvv); a registered variable still holds it."
 author:
   - edgeops maintainers (@edgeops)
-extends_documentation_fragment:
-  - edgeops.cloudflare.cloudflare
 attributes:
   check_mode:
     support: full
@@ -40,6 +38,8 @@ attributes:
     membership:
       - edgeops.cloudflare.cloudflare
     description: Use C(group/edgeops.cloudflare.cloudflare) in C(module_defaults) to set the shared options.
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
 options:
   id:
     description:
@@ -198,10 +198,7 @@ TASK = Task(
     required_one_of=[["name", "id"]],
 )
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -15,11 +15,10 @@ description:
   - Every account has a virtual network named C(default) that is the default one; this module treats it like
     any other (it can be renamed or given a comment, and another network can be made the default).
   - Creating is safe against races and lost responses; the module never creates two virtual networks.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes
+  - edgeops.cloudflare.cloudflare.state
 options:
   name:
     description:
@@ -31,13 +30,6 @@ options:
     description:
       - UUID of an existing virtual network. Takes precedence over O(name) for finding it.
     type: str
-  state:
-    description:
-      - V(present) creates or updates the virtual network, V(absent) deletes it.
-      - Deleting one that is already deleted or does not exist changes nothing.
-    type: str
-    choices: [present, absent]
-    default: present
   comment:
     description:
       - Free-form comment (at most 256 characters). When omitted, the stored comment is kept.
@@ -60,8 +52,6 @@ options:
 notes:
   - "Request cost: an unchanged network costs one request; creating costs two; making a network the default
     adds one (to name the previous default); deleting costs three (find, list its routes, delete)."
-  - With O(state=absent), the options that only matter for creating or updating are ignored, so one task can
-    toggle the network with a variable.
 seealso:
   - module: edgeops.cloudflare.virtual_network_info
   - module: edgeops.cloudflare.tunnel_route
@@ -139,10 +129,7 @@ TASK = Task(VirtualNetwork, dict(
     force=dict(type="bool", default=False),
 ), required_one_of=[["name", "id"]])
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -11,8 +11,6 @@ short_description: List Cloudflare Zero Trust virtual networks
 version_added: 0.2.0
 description:
   - Lists the virtual networks of an account, with every filter of the API's list.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
@@ -65,10 +63,7 @@ TASK = Task(VirtualNetworkListing, dict(
     is_deleted=dict(type="bool", default=False),
 ))
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

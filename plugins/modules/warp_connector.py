@@ -17,11 +17,10 @@ description:
     never replaces one silently.
   - "Never returns the tunnel secret or the token. Use M(edgeops.cloudflare.tunnel_token) with
     C(tunnel_type: warp_connector) to fetch the token."
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.action_attributes
+  - edgeops.cloudflare.cloudflare.state
 options:
   name:
     description:
@@ -35,13 +34,6 @@ options:
     description:
       - UUID of an existing WARP connector. Takes precedence over O(name) for finding it.
     type: str
-  state:
-    description:
-      - V(present) creates or updates the WARP connector, V(absent) deletes it.
-      - Deleting one that is already deleted or does not exist changes nothing.
-    type: str
-    choices: [present, absent]
-    default: present
   ha:
     description:
       - Create the WARP connector as highly available (several connector hosts, one active).
@@ -154,10 +146,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import
 
 TASK = Task(WarpConnector, tunnel_spec(ha=dict(type="bool")), required_one_of=[["name", "id"]])
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()

@@ -13,8 +13,6 @@ description:
   - Lists the WARP connector tunnels of an account with every filter of the API's WARP connector list,
     or the one with O(id).
   - Optionally adds each one's connectors (the hosts running WARP) and their connections.
-author:
-  - edgeops maintainers (@edgeops)
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.info_attributes
@@ -64,10 +62,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import
 
 TASK = Task(WarpConnectorListing, list_filter_spec())
 
-
-def main():
-    TASK.main()
-
+main = TASK.main
 
 if __name__ == "__main__":
     main()
