@@ -220,18 +220,19 @@ class Collection(Work):
     @classmethod
     def check(cls, params):
         check_uuid(params.get("id") or None, "id")  # an empty id (a templated null on ansible-core 2.16) names nothing
+        cls.check_identity(params)
         for option in cls.key:
             if isinstance(params.get(option), str):
                 check_name(params[option], option)
-        cls.check_identity(params)
         for write_only in cls.write_only:
             write_only.check(params)
 
     @classmethod
     def check_identity(cls, params):
-        """Something names the object: ``id``, or every option of the natural key (``id: null`` is not)."""
-        if not params.get("id") and any(params.get(option) is None for option in cls.key):
-            missing = " and ".join(option for option in cls.key if params.get(option) is None)
+        """Something names the object: ``id``, or every option of the natural key (``id: null`` is not;
+        nor an empty string, which is what ansible-core 2.16 makes of a templated null)."""
+        if not params.get("id") and any(params.get(option) in (None, "") for option in cls.key):
+            missing = " and ".join(option for option in cls.key if params.get(option) in (None, ""))
             raise ModuleError("Give id or %s to name the %s (%s is not set)." % (" and ".join(cls.key), cls.noun, missing))
 
     # ---- declaration hooks -------------------------------------------------------------
@@ -600,10 +601,10 @@ class Document(Work):
     @classmethod
     def check(cls, params):
         check_uuid(params.get("id") or None, "id")
+        cls.parent.check_identity(params)
         for option in cls.parent.key:
             if isinstance(params.get(option), str):
                 check_name(params[option], option)
-        cls.parent.check_identity(params)
 
     def read(self, owner):
         """(stored document, version); an object without id (assumed in check mode) has none."""
