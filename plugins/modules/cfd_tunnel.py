@@ -96,7 +96,9 @@ options:
     default: false
 notes:
   - "Request cost: an unchanged tunnel found by name costs one request; creating costs two; renaming by
-    id two; deleting by name two, three with O(cleanup_connections); O(delete_dns_records) adds one request
+    id two; deleting by name two; O(cleanup_connections) adds nothing for a tunnel without connections and two
+    for one with connections (list them, so that RV(connections_removed) is exact in check mode too, then remove
+    them); O(delete_dns_records) adds one request
     for the zones, one per zone and one per record removed; O(delete_routes) adds two (the tunnel's CIDR and
     hostname routes) and one per route removed."
 seealso:
