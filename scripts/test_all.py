@@ -18,6 +18,7 @@ COMMAND_TIMEOUT (default 900) is the most seconds one command may take before it
 import argparse
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -49,7 +50,7 @@ def read_oldest_core():
 # claims, from .venv-X.Y (scripts/bootstrap.sh), with the controller Python.
 OLDEST_CORE = read_oldest_core()
 OLD_VENV = os.path.join(ROOT, '.venv-' + OLDEST_CORE)
-PHASES = ('copy', 'lint', 'sanity', 'units', 'integration', 'sanity-' + OLDEST_CORE, 'units-' + OLDEST_CORE,
+PHASES = ('copy', 'lint', 'sanity', 'units', 'demo', 'integration', 'sanity-' + OLDEST_CORE, 'units-' + OLDEST_CORE,
           'integration-' + OLDEST_CORE, 'role', 'docs', 'docsite')
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
@@ -424,6 +425,76 @@ def integration_run(tally, path, venv):
             core_label(venv), path, rc))
 
 
+TEST_TOOLS = ('pytest', 'ansible-lint', 'antsibull-docs', 'antsibull-changelog', 'openapi-core', 'playwright', 'sphinx')
+EMULATOR_ACCOUNT = 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5'
+
+
+def readme_adhoc_commands():
+    """The ``ansible localhost ...`` commands of the README's "Ad-hoc use" section, as argv lists."""
+    with open(os.path.join(DEST, 'README.md'), encoding='utf-8') as handle:
+        text = handle.read()
+    section = text.split('## Ad-hoc use', 1)[1].split('\n## ', 1)[0] if '## Ad-hoc use' in text else ''
+    commands = []
+    for block in re.findall(r'```\n(.*?)```', section, re.S):
+        pending = ''
+        for line in block.splitlines():
+            pending = (pending + ' ' + line.strip()).strip()
+            if pending.count("'") % 2:
+                continue  # a quoted -a argument goes on on the next line
+            if pending.startswith('ansible localhost '):
+                commands.append(shlex.split(pending))
+            pending = ''
+    return commands
+
+
+def phase_demo(tally):
+    """What a user gets from `make demo`: a light venv (no test tool) that runs the demo, and the
+    README's ad-hoc commands run with it against the emulator."""
+    venv = os.path.join(BUILD, 'demo-venv')
+    rc, _lines = run(['bash', os.path.join(DEST, 'scripts', 'bootstrap-demo.sh')], 'demo-bootstrap',
+                     env=test_env(DEMO_VENV=venv))
+    if not tally.check(rc == 0, 'scripts/bootstrap-demo.sh builds a light venv'):
+        return
+    rc, lines = run([os.path.join(venv, 'bin', 'python'), '-m', 'pip', 'list', '--format=freeze'], 'demo-packages')
+    installed = set(line.split('==')[0].lower() for line in lines if '==' in line)
+    heavy = sorted(installed.intersection(TEST_TOOLS))
+    tally.check(rc == 0 and not heavy and 'ansible-core' in installed,
+                'the demo venv holds ansible-core and no test tool%s' % (' (found: %s)' % ', '.join(heavy) if heavy else ''))
+    rc, lines = run(['bash', os.path.join(DEST, 'scripts', 'demo.sh')], 'demo', env=test_env(VENV=venv))
+    tally.check(rc == 0 and any('demo: OK, nothing left behind' in line for line in lines),
+                'the demo runs with the light venv and leaves nothing behind')
+    commands = readme_adhoc_commands()
+    if not tally.check(len(commands) >= 3, "README.md's ad-hoc section has commands to run (found %d)" % len(commands)):
+        return
+    port_file = os.path.join(BUILD, 'demo-emulator.port')
+    if os.path.exists(port_file):
+        os.remove(port_file)
+    emulator = subprocess.Popen([tool('python'), '-m', 'tests.emulator', '--port', '0',
+                                 '--port-file', port_file], cwd=DEST, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        port = ''
+        for _attempt in range(100):
+            if os.path.exists(port_file):
+                with open(port_file, encoding='utf-8') as handle:
+                    port = handle.read().strip()
+            if port:
+                break
+            time.sleep(0.1)
+        env = test_env(venv, CLOUDFLARE_API_TOKEN='emulator-write-token', CLOUDFLARE_ACCOUNT_ID=EMULATOR_ACCOUNT,
+                       CLOUDFLARE_BASE_URL='http://127.0.0.1:%s/client/v4' % port, ANSIBLE_LOCALHOST_WARNING='false',
+                       ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
+        for number, argv in enumerate(commands, 1):
+            label = ' '.join(argv[3:])[:90]
+            argv = [argv[0], '-e', 'ansible_python_interpreter=%s' % os.path.join(venv, 'bin', 'python')] + argv[1:]
+            rc, lines = run(argv, 'readme-adhoc-%d' % number, env=env)
+            leaked = any('emulator-write-token' in line for line in lines)
+            tally.check(rc == 0 and not leaked, 'README ad-hoc command %d works: %s' % (number, label))
+    finally:
+        os.killpg(emulator.pid, signal.SIGTERM)
+        emulator.wait(10)
+
+
 def phase_role(tally, echo=True):
     """tests/role/run.sh (owned by the role tests), which prints its own 'N passed, N failed'.
 
@@ -621,6 +692,7 @@ PHASE_FUNCS = {
     'sanity': (phase_sanity, 'ansible-test sanity (controller %s; compile/import on %s)' % (
         CONTROLLER_PYTHON, ' '.join(SANITY_PYTHONS))),
     'units': (phase_units, 'unit tests (pytest, tests/unit)'),
+    'demo': (phase_demo, 'the light demo venv, the demo, and the README\'s ad-hoc commands with it'),
     'integration': (phase_integration, 'integration targets (ansible-test integration --local), once per execution path'),
     'sanity-' + OLDEST_CORE: (phase_sanity_oldest, 'ansible-test sanity on ansible-core %s (oldest in meta/runtime.yml; '
                                                    'controller %s)' % (OLDEST_CORE, CONTROLLER_PYTHON)),
