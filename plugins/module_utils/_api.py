@@ -295,9 +295,15 @@ class CloudflareClient(object):
     def patch(self, path, json=None):
         return self.request("PATCH", path, json={} if json is None else json)
 
-    def delete(self, path, params=None, json=None):
-        # Cloudflare declares a required (empty) JSON body on most DELETEs.
-        return self.request("DELETE", path, params=params, json={} if json is None else json)
+    def delete(self, path, params=None, json=None, missing_ok=False):
+        """DELETE ``path``; with ``missing_ok``, an object that is gone already (404) is no error."""
+        try:
+            # Cloudflare declares a required (empty) JSON body on most DELETEs.
+            return self.request("DELETE", path, params=params, json={} if json is None else json)
+        except CloudflareError as exc:
+            if missing_ok and exc.status == 404:
+                return None
+            raise
 
     def create_once(self, path, body, find, conflict=None):
         """POST ``body`` to create an object, never twice blindly; returns (object, outcome).

@@ -44,11 +44,6 @@ def check_uuid(value, name):
         raise ModuleError("%s must be a UUID (like 3f6c1a2e-0b1d-4c5e-9f7a-8b9c0d1e2f3a), got %r." % (name, value))
 
 
-def check_not_empty(value, name):
-    if value is not None and not value.strip():
-        raise ModuleError("%s must not be empty." % name)
-
-
 def check_timestamp(value, name):
     """An ISO 8601 date-time, as the API's time filters take."""
     if value is None:

@@ -10,7 +10,6 @@ written, applies the plan, and removes only records that point at the given tunn
 
 from __future__ import annotations
 
-from ._api import CloudflareError
 from ._common import UUID_RE, ModuleError
 from ._resource import Step
 
@@ -192,11 +191,7 @@ class TunnelDns(object):
         return "/zones/%s/dns_records/%s" % (zone["id"], record_id)
 
     def delete(self, zone, record):
-        try:
-            self.client.delete(self.record_path(zone, record["id"]))
-        except CloudflareError as exc:
-            if exc.status != 404:  # already gone: fine
-                raise
+        self.client.delete(self.record_path(zone, record["id"]), missing_ok=True)
 
     def delete_all(self, pairs):
         for zone, record in pairs:

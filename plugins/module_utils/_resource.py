@@ -477,10 +477,9 @@ class Collection(Work):
         if self.check_mode:
             return current
         try:
-            return self.client.delete(self.item_path(current["id"]), params=self.delete_query()) or current
+            # Gone in the meantime (deleted with its parent, or by someone else) is what we wanted.
+            return self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True) or current
         except CloudflareError as exc:
-            if not_found(exc):  # gone in the meantime (deleted with its parent, or by someone else)
-                return current
             raise self.explain_delete_failure(exc, current)
 
     def delete_query(self):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ._api import CloudflareError
 from ._common import ModuleError
 from ._resource import Step
 
@@ -71,14 +70,6 @@ def check_hostname(value, option="hostname"):
                           % (option, value))
 
 
-def _delete(client, path):
-    try:
-        client.delete(path)
-    except CloudflareError as exc:
-        if exc.status != 404:  # removed with its tunnel already (404/1015)
-            raise
-
-
 def routes_removal(client, account_id, tunnel_id):
     """A Step that removes every live CIDR and hostname route of a tunnel."""
     found = []
@@ -94,7 +85,7 @@ def routes_removal(client, account_id, tunnel_id):
 
     def apply():
         for path, _item in found:
-            _delete(client, path)
+            client.delete(path, missing_ok=True)  # a CIDR route may have gone with its tunnel (404/1015)
 
     lines = sorted("%s %s" % (item["kind"], item[item["kind"]]) for _path, item in found)
     return Step("routes_removed", [item for _path, item in found], apply,
