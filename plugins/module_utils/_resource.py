@@ -211,6 +211,7 @@ class Collection(Work):
     create_only = ()         # options that only creation can set; a mismatch later fails
     updatable = ()           # options PATCHed when they differ
     write_only = ()          # WriteOnly options
+    canonical = {}           # option -> function giving the form the API stores; applied to both sides
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Collection, self).__init__(client, params, check_mode, diff)
@@ -242,13 +243,16 @@ class Collection(Work):
 
     def current_value(self, obj, option):
         """The object's value for an option (override to read renamed or legacy fields)."""
-        return obj.get(option)
+        return self.in_canonical_form(option, obj.get(option))
 
     def wanted_value(self, option):
-        """The task's value for an option, in the form the API stores (override to normalise)."""
+        """The task's value for an option, in the form the API stores."""
         if option in self.resolved:
             return self.resolved[option]
-        return self.params.get(option)
+        return self.in_canonical_form(option, self.params.get(option))
+
+    def in_canonical_form(self, option, value):
+        return self.canonical[option](value) if value is not None and option in self.canonical else value
 
     def view(self, obj):
         """The secret-free part of an API object that users see."""

@@ -80,7 +80,7 @@ class VirtualNetwork(Collection):
         if is_default(current):
             raise ModuleError("Virtual network %r is the default network, which the API does not delete: make another "
                               "network the default first." % current.get("name"))
-        routes = [r for r in self.client.paginate(_path(ROUTES_PATH, self.params),
+        routes = [r for r in self.client.paginate(ROUTES_PATH.format(account_id=self.params["account_id"]),
                                                   {"virtual_network_id": current["id"], "is_deleted": "false"})
                   if r.get("virtual_network_id") == current["id"]]
         items = [{"id": r["id"], "network": r.get("network"), "tunnel_id": r.get("tunnel_id")} for r in routes]
@@ -94,10 +94,6 @@ class VirtualNetwork(Collection):
 
     def delete_query(self):
         return {"force": "true"} if self.params.get("force") else None
-
-
-def _path(template, params):
-    return template.format(account_id=params["account_id"])
 
 
 def tunnel_class(params):
@@ -118,7 +114,25 @@ VIRTUAL_NETWORK = Reference("virtual_network", "virtual_network_id", lambda para
                             default=default_network, copies=(("virtual_network_name", "name"),))
 
 
-class TunnelRoute(Collection):
+class Route(Collection):
+    """What CIDR and hostname routes share: the tunnel they go through (resolved by name or id) and a comment."""
+
+    updatable = ("tunnel_id", "comment")
+
+    @classmethod
+    def check(cls, params):
+        check_name(params.get("tunnel"), "tunnel")
+        if params["state"] == "present" and not params.get("tunnel"):
+            raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+
+    def predict_created(self, body):
+        route = super(Route, self).predict_created(body)
+        if route.get("comment") is None:  # the API stores an omitted comment as ""
+            route["comment"] = ""
+        return route
+
+
+class TunnelRoute(Route):
     """A CIDR route: natural key (network as Cloudflare stores it, virtual network)."""
 
     noun = "route"
@@ -126,33 +140,20 @@ class TunnelRoute(Collection):
     result_key = "route"
     key = ("network", "virtual_network_id")
     fields = ROUTE_FIELDS
-    updatable = ("tunnel_id", "comment")
+    canonical = {"network": canonical_network}
     references = (TUNNEL, VIRTUAL_NETWORK)
-    live_filter = {"is_deleted": "false"}
 
     @classmethod
     def check(cls, params):
         parse_network(params["network"])
-        for option in ("tunnel", "virtual_network"):
-            check_name(params.get(option), option)
-        if params["state"] == "present" and not params.get("tunnel"):
-            raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+        check_name(params.get("virtual_network"), "virtual_network")
+        super(TunnelRoute, cls).check(params)
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(TunnelRoute, self).__init__(client, params, check_mode, diff)
         if host_bits_set(params["network"]):
             self.warnings.append("network %s has host bits set; the route is %s."
                                  % (params["network"], canonical_network(params["network"])))
-
-    def wanted_value(self, option):
-        if option == "network":
-            return canonical_network(self.params["network"])
-        return super(TunnelRoute, self).wanted_value(option)
-
-    def current_value(self, obj, option):
-        if option == "network" and obj.get("network"):
-            return canonical_network(obj["network"])
-        return obj.get(option)
 
     def describe(self):
         vnet = self.params.get("virtual_network")
@@ -164,14 +165,8 @@ class TunnelRoute(Collection):
         return dict(self.live_filter, network_subset=network, network_superset=network,
                     virtual_network_id=self.wanted_value("virtual_network_id"))
 
-    def predict_created(self, body):
-        route = super(TunnelRoute, self).predict_created(body)
-        if route.get("comment") is None:  # the API stores an omitted comment as ""
-            route["comment"] = ""
-        return route
 
-
-class HostnameRoute(Collection):
+class HostnameRoute(Route):
     """A private hostname routed through a tunnel, found by the hostname as Cloudflare stores it."""
 
     noun = "hostname route"
@@ -179,34 +174,16 @@ class HostnameRoute(Collection):
     result_key = "hostname_route"
     key = ("hostname",)
     fields = HOSTNAME_ROUTE_FIELDS
-    updatable = ("tunnel_id", "comment")
+    canonical = {"hostname": canonical_hostname}
     references = (TUNNEL,)
 
     @classmethod
     def check(cls, params):
         check_hostname(params["hostname"])
-        check_name(params.get("tunnel"), "tunnel")
-        if params["state"] == "present" and not params.get("tunnel"):
-            raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
+        super(HostnameRoute, cls).check(params)
         if params["state"] == "present" and params.get("tunnel_type") == "warp_connector":
             raise ModuleError("tunnel_type must be cfd_tunnel for a hostname route: the API routes private hostnames "
                               "only through cloudflared tunnels, not WARP connectors.")
-
-    def wanted_value(self, option):
-        if option == "hostname":
-            return canonical_hostname(self.params["hostname"])
-        return super(HostnameRoute, self).wanted_value(option)
-
-    def current_value(self, obj, option):
-        if option == "hostname":
-            return canonical_hostname(obj.get("hostname"))
-        return obj.get(option)
-
-    def predict_created(self, body):
-        route = super(HostnameRoute, self).predict_created(body)
-        if route.get("comment") is None:  # the API stores an omitted comment as ""
-            route["comment"] = ""
-        return route
 
 
 def route_spec(**more):
