@@ -81,3 +81,9 @@ def run_module(emulator, sleeps, monkeypatch):
     for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     return ModuleRun(emulator, sleeps)
+
+
+@pytest.fixture
+def api(emulator):
+    """A client with the write token, for arranging and checking the emulator's state around a module run."""
+    return _api.CloudflareClient(emulator.base_url, api_token=emulator.write_token)

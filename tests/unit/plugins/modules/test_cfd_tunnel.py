@@ -8,7 +8,6 @@ import os
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, config_src_of
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel
@@ -17,11 +16,6 @@ SECRET = base64.b64encode(b"s" * 32).decode()
 OTHER_SECRET = base64.b64encode(b"t" * 40).decode()
 FIELDS = {"id", "name", "account_tag", "config_src", "status", "created_at", "deleted_at",
           "conns_active_at", "conns_inactive_at", "tun_type", "metadata"}
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 def collection(emulator):

@@ -6,18 +6,12 @@ import copy
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel_config
 
 APP = {"hostname": "app.example.com", "service": "http://localhost:8080"}
 API = {"hostname": "app.example.com", "path": "^/api/", "service": "http://localhost:9000"}
 DOCS = {"hostname": "docs.dev.example.com", "service": "https://localhost:8443"}
 CATCH_ALL = {"service": "http_status:404"}
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 def tunnels_path(emulator):

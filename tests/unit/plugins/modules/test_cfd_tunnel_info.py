@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel_info
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 def path(emulator, *more):

@@ -6,15 +6,9 @@ import datetime
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import hostname_route_info
 
 FIELDS = {"id", "hostname", "tunnel_id", "tunnel_name", "tun_type", "comment", "created_at", "deleted_at"}
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 @pytest.fixture

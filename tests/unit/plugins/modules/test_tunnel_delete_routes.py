@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, tunnel_route, warp_connector
 
 BEHAVIOURS = ["cascade", "refuse"]
 ROUTES = "teamnet/routes"
 HOSTNAMES = "zerotrust/routes/hostname"
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 def path(emulator, what):

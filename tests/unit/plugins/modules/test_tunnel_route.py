@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import TunnelRoute
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, tunnel_route, virtual_network
 
 FIELDS = {"id", "network", "tunnel_id", "tunnel_name", "tun_type", "virtual_network_id", "virtual_network_name",
           "comment", "created_at", "deleted_at"}
 MISSING_ID = "3f6c1a2e-0b1d-4c5e-9f7a-8b9c0d1e2f3a"
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 def path(emulator, what):

@@ -6,16 +6,10 @@ import datetime
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import tunnel_route_info
 
 FIELDS = {"id", "network", "tunnel_id", "tunnel_name", "tun_type", "virtual_network_id", "virtual_network_name",
           "comment", "created_at", "deleted_at"}
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ SECRET = base64.b64encode(b"k" * 32).decode()
 MISSING_ID = "3f6c1a2e-0b1d-4c5e-9f7a-8b9c0d1e2f3a"
 
 
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
-
-
 def collection(emulator, kind="cfd_tunnel"):
     return "/accounts/%s/%s" % (emulator.account_id, kind)
 

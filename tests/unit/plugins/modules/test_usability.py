@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, cfd_tunnel_config, cfd_tunnel_info
 
 APP = {"hostname": "app.example.com", "service": "http://localhost:8080"}
 API = {"hostname": "app.example.com", "path": "^/api/", "service": "http://localhost:9000"}
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 def tunnels(emulator):

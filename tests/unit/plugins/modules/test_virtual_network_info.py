@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.modules import virtual_network_info
 
 FIELDS = {"id", "name", "comment", "is_default_network", "created_at", "deleted_at"}
-
-
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
 
 
 @pytest.fixture

@@ -17,11 +17,6 @@ FIELDS = {"id", "name", "account_tag", "status", "created_at", "deleted_at",
           "conns_active_at", "conns_inactive_at", "tun_type", "metadata", "ha"}
 
 
-@pytest.fixture
-def api(emulator):
-    return CloudflareClient(emulator.base_url, api_token=emulator.write_token)
-
-
 def collection(emulator):
     return "/accounts/%s/warp_connector" % emulator.account_id
 
