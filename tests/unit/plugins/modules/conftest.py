@@ -42,6 +42,14 @@ class ModuleRun(object):
     def requests(self, method=None):
         return [r for r in self.emulator.control.requests() if method in (None, r["method"])]
 
+    def calls(self):
+        """(method, path below the account, query without paging) of each request since the last clear."""
+        out = []
+        for r in self.requests():
+            query = dict((k, v) for k, v in (r["query"] or {}).items() if k not in ("page", "per_page"))
+            out.append((r["method"], r["path"].split("/", 3)[3], query))
+        return out
+
     def writes(self):
         return [r for r in self.emulator.control.requests() if r["method"] != "GET"]
 

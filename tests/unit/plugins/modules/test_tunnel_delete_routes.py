@@ -20,14 +20,6 @@ def live(api, emulator, what):
     return list(api.paginate(path(emulator, what), {"is_deleted": "false"}))
 
 
-def calls(run_module):
-    out = []
-    for r in run_module.requests():
-        query = dict((k, v) for k, v in (r["query"] or {}).items() if k not in ("page", "per_page"))
-        out.append((r["method"], r["path"].split("/", 3)[3], query))
-    return out
-
-
 @pytest.fixture
 def routed(api, emulator, run_module):
     """Tunnel web with two CIDR routes (default and staging networks) and a hostname route, a
@@ -73,7 +65,7 @@ def test_delete_routes_tears_down_in_either_api_behaviour(run_module, emulator, 
     assert result["routes_removed"] == checked["routes_removed"] and result["diff"] == checked["diff"]
     assert set(result) - {"_stdout"} == set(checked) - {"_stdout"}
     web = routed["web"]["id"]
-    assert calls(run_module) == [
+    assert run_module.calls() == [
         ("GET", "cfd_tunnel", {"name": "web", "is_deleted": "false"}),
         ("GET", ROUTES, {"tunnel_id": web, "is_deleted": "false"}),
         ("GET", HOSTNAMES, {"tunnel_id": web, "is_deleted": "false"}),
@@ -115,7 +107,7 @@ def test_delete_routes_on_a_tunnel_without_routes_costs_two_more_requests(run_mo
     result = run_module(cfd_tunnel, dict(name="bare", state="absent", delete_routes=True), diff=True)
     assert result["changed"] is True and result["routes_removed"] == []
     assert "routes" not in result["diff"]["before"]
-    assert [m for m, _p, _q in calls(run_module)] == ["GET", "GET", "GET", "DELETE"]
+    assert [m for m, _p, _q in run_module.calls()] == ["GET", "GET", "GET", "DELETE"]
     assert run_module.writes()[0]["path"].endswith(bare["id"])
 
 
@@ -149,7 +141,7 @@ def test_warp_connector_teardown_with_delete_routes(run_module, emulator, api, b
     run_module.clear()
     result = run_module(warp_connector, args)
     assert result["changed"] is True and result["routes_removed"] == checked["routes_removed"]
-    assert [(m, p.split("/")[0] if m == "DELETE" else p) for m, p, _q in calls(run_module)] == [
+    assert [(m, p.split("/")[0] if m == "DELETE" else p) for m, p, _q in run_module.calls()] == [
         ("GET", "warp_connector"), ("GET", ROUTES), ("GET", HOSTNAMES), ("DELETE", "teamnet"), ("DELETE", "warp_connector")]
     assert live(api, emulator, ROUTES) == [] and live(api, emulator, "warp_connector") == []
 

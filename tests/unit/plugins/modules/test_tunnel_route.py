@@ -34,15 +34,6 @@ def live_routes(api, emulator):
     return list(api.paginate(path(emulator, "teamnet/routes"), {"is_deleted": "false"}))
 
 
-def calls(run_module):
-    """(method, path below the account, query without paging) of each request since the last clear."""
-    out = []
-    for r in run_module.requests():
-        query = dict((k, v) for k, v in (r["query"] or {}).items() if k not in ("page", "per_page"))
-        out.append((r["method"], r["path"].split("/", 3)[3], query))
-    return out
-
-
 def lookup(network, vnet_id):
     return ("GET", "teamnet/routes", {"network_subset": network, "network_superset": network,
                                       "virtual_network_id": vnet_id, "is_deleted": "false"})
@@ -64,8 +55,8 @@ def test_create_in_the_default_network_costs_four_requests_then_three(run_module
     assert set(route) == FIELDS
     assert route["network"] == "10.0.0.0/24" and route["tunnel_id"] == world["web"]["id"]
     assert route["virtual_network_id"] == world["default"]["id"] and route["comment"] == "office LAN"
-    assert calls(run_module) == [by_name("cfd_tunnel", "web"), DEFAULT_VNET,
-                                 lookup("10.0.0.0/24", world["default"]["id"]), ("POST", "teamnet/routes", {})]
+    assert run_module.calls() == [by_name("cfd_tunnel", "web"), DEFAULT_VNET,
+                                  lookup("10.0.0.0/24", world["default"]["id"]), ("POST", "teamnet/routes", {})]
     assert run_module.writes()[0]["body"] == {"network": "10.0.0.0/24", "tunnel_id": world["web"]["id"],
                                               "virtual_network_id": world["default"]["id"], "comment": "office LAN"}
     run_module.clear()
@@ -80,7 +71,7 @@ def test_ids_work_as_well_as_names(run_module, emulator, api, world):
     result = run_module(tunnel_route, dict(network="10.0.0.0/24", tunnel=world["web"]["id"],
                                            virtual_network=world["staging"]["id"]))
     assert result["changed"] is True and result["route"]["virtual_network_id"] == world["staging"]["id"]
-    assert [(m, p) for m, p, _q in calls(run_module)] == [
+    assert [(m, p) for m, p, _q in run_module.calls()] == [
         ("GET", "cfd_tunnel/%s" % world["web"]["id"]), ("GET", "teamnet/virtual_networks/%s" % world["staging"]["id"]),
         ("GET", "teamnet/routes"), ("POST", "teamnet/routes")]
 
@@ -144,7 +135,7 @@ def test_the_same_network_in_another_virtual_network_is_another_route(run_module
 def test_a_route_through_a_warp_connector(run_module, emulator, api, world):
     result = run_module(tunnel_route, dict(network="192.168.0.0/16", tunnel="office", tunnel_type="warp_connector"))
     assert result["changed"] is True and result["route"]["tunnel_id"] == world["warp"]["id"]
-    assert calls(run_module)[0] == by_name("warp_connector", "office")
+    assert run_module.calls()[0] == by_name("warp_connector", "office")
     listed = live_routes(api, emulator)
     assert listed[0]["tun_type"] == "warp_connector"
 
@@ -196,8 +187,8 @@ def test_remove_costs_three_requests_then_two_and_never_looks_up_the_tunnel(run_
     assert removed["changed"] is True and removed["route"]["id"] == route["id"] and removed["route"]["deleted_at"]
     assert removed["diff"]["before"]["network"] == "10.0.0.0/24" and removed["diff"]["after"] == {}
     assert removed["diff"] == checked["diff"]
-    assert calls(run_module) == [DEFAULT_VNET, lookup("10.0.0.0/24", world["default"]["id"]),
-                                 ("DELETE", "teamnet/routes/%s" % route["id"], {})]
+    assert run_module.calls() == [DEFAULT_VNET, lookup("10.0.0.0/24", world["default"]["id"]),
+                                  ("DELETE", "teamnet/routes/%s" % route["id"], {})]
     assert live_routes(api, emulator) == []
     run_module.clear()
     again = run_module(tunnel_route, dict(network="10.0.0.0/24", state="absent"))
@@ -252,7 +243,7 @@ def test_check_mode_assumes_tunnel_and_network_an_earlier_task_creates(run_modul
     assert len(result["warnings"]) == 2 and all("assumed an earlier task creates it" in w for w in result["warnings"])
     assert run_module.writes() == []
     # the route lookup is skipped: a network that does not exist yet holds no route
-    assert [p for _m, p, _q in calls(run_module)] == ["cfd_tunnel", "teamnet/virtual_networks"]
+    assert [p for _m, p, _q in run_module.calls()] == ["cfd_tunnel", "teamnet/virtual_networks"]
 
 
 # ---- faults -------------------------------------------------------------------------------

@@ -23,15 +23,6 @@ def live(api, emulator):
     return dict((v["name"], v) for v in api.paginate(vnets(emulator), {"is_deleted": "false"}))
 
 
-def calls(run_module):
-    """(method, path relative to the account, sorted query without paging) of each request."""
-    out = []
-    for r in run_module.requests():
-        query = dict((k, v) for k, v in (r["query"] or {}).items() if k not in ("page", "per_page"))
-        out.append((r["method"], r["path"].split("/", 3)[3], query))
-    return out
-
-
 def a_route(api, emulator, vnet_id, network="10.0.0.0/24"):
     tunnel = api.post("/accounts/%s/cfd_tunnel" % emulator.account_id, {"name": "t-%s" % uuid.uuid4()})
     return api.post(routes(emulator), {"network": network, "tunnel_id": tunnel["id"], "virtual_network_id": vnet_id})
@@ -46,7 +37,7 @@ def test_create_costs_two_requests_then_one_without_write(run_module, emulator, 
     assert set(vnet) == FIELDS
     assert vnet["name"] == "staging" and vnet["comment"] == "VPC 10.0.0.0/16" and vnet["is_default_network"] is False
     assert "previous_default" not in created
-    assert calls(run_module) == [
+    assert run_module.calls() == [
         ("GET", "teamnet/virtual_networks", {"name": "staging", "is_deleted": "false"}),
         ("POST", "teamnet/virtual_networks", {})]
     assert run_module.writes()[0]["body"] == {"name": "staging", "comment": "VPC 10.0.0.0/16"}
@@ -92,7 +83,7 @@ def test_rename_by_id_costs_two_requests(run_module, emulator, api):
     renamed = run_module(virtual_network, dict(id=vnet["id"], name="new"), diff=True)
     assert renamed["changed"] is True and renamed["virtual_network"]["name"] == "new"
     assert renamed["diff"]["before"]["name"] == "old" and renamed["diff"]["after"]["name"] == "new"
-    assert [m for m, _p, _q in calls(run_module)] == ["GET", "PATCH"]
+    assert [m for m, _p, _q in run_module.calls()] == ["GET", "PATCH"]
     assert set(live(api, emulator)) == {"default", "new"}
 
 
@@ -125,7 +116,7 @@ def test_new_default_network_reports_the_previous_one_in_check_and_real_mode(run
     assert real["changed"] is True and real["virtual_network"]["is_default_network"] is True
     assert real["previous_default"] == checked["previous_default"]
     assert set(real) - {"_stdout"} == set(checked) - {"_stdout"}
-    assert calls(run_module) == [
+    assert run_module.calls() == [
         ("GET", "teamnet/virtual_networks", {"name": "prod", "is_deleted": "false"}),
         ("GET", "teamnet/virtual_networks", {"is_default_network": "true", "is_deleted": "false"}),
         ("POST", "teamnet/virtual_networks", {})]
@@ -151,7 +142,7 @@ def test_making_an_existing_network_the_default_is_a_patch(run_module, emulator,
     real = run_module(virtual_network, dict(name="lab", is_default_network=True), diff=True)
     assert real["previous_default"]["id"] == old_default["id"] and real["virtual_network"]["is_default_network"] is True
     assert real["diff"] == checked["diff"]
-    assert [(m, p) for m, p, _q in calls(run_module)] == [
+    assert [(m, p) for m, p, _q in run_module.calls()] == [
         ("GET", "teamnet/virtual_networks"), ("GET", "teamnet/virtual_networks"),
         ("PATCH", "teamnet/virtual_networks/%s" % real["virtual_network"]["id"])]
     assert run_module.writes()[0]["body"] == {"is_default_network": True}
@@ -204,7 +195,7 @@ def test_delete_costs_three_requests_and_is_idempotent(run_module, emulator, api
     assert deleted["virtual_network"]["deleted_at"]
     assert deleted["diff"]["before"]["name"] == "bye" and deleted["diff"]["after"] == {}
     assert deleted["diff"] == checked["diff"] and deleted["routes_removed"] == []
-    assert calls(run_module) == [
+    assert run_module.calls() == [
         ("GET", "teamnet/virtual_networks", {"name": "bye", "is_deleted": "false"}),
         ("GET", "teamnet/routes", {"virtual_network_id": vnet["id"], "is_deleted": "false"}),
         ("DELETE", "teamnet/virtual_networks/%s" % vnet["id"], {})]
