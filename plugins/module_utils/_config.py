@@ -10,7 +10,6 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ._common import ModuleError
 from ._dns import TunnelDns
 from ._ingress import (
-    Configuration,
     TaskIngress,
     build,
     check_ingress,
@@ -21,6 +20,7 @@ from ._ingress import (
     removed_hostnames,
     same,
     shadowed,
+    stored_configuration,
 )
 from ._resource import Document
 from ._tunnels import CfdTunnel, config_src_of
@@ -74,9 +74,7 @@ class TunnelConfig(Document):
                 "them with this module." % (tunnel.get("name"), tunnel["id"], config_src_of(tunnel)))
 
     def unwrap(self, result):
-        if "config" in result or "version" in result:
-            return Configuration(result.get("config")), result.get("version")
-        return Configuration(result), None  # an older API shape: the bare configuration
+        return stored_configuration(result)
 
     def wanted(self, stored):
         wanted = build(stored, self.task)

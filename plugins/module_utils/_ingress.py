@@ -282,6 +282,14 @@ def is_catch_all(rule):
     return hostname in ("", "*") and not rule.get("path")
 
 
+def stored_configuration(result):
+    """(Configuration, version) from what the configurations endpoint answers."""
+    result = result or {}
+    if "config" in result or "version" in result:
+        return Configuration(result.get("config")), result.get("version")
+    return Configuration(result), None  # an older API shape: the bare configuration
+
+
 class Configuration(object):
     """A tunnel configuration split into its parts: rules, catch-all, global originRequest, the rest."""
 

@@ -17,7 +17,7 @@ import tempfile
 from ._api import CloudflareError
 from ._common import ModuleError, check_name, check_timestamp, check_tunnel_secret, check_uuid, new_tunnel_secret
 from ._dns import TunnelDns
-from ._ingress import Configuration
+from ._ingress import stored_configuration
 from ._resource import Collection, Listing, Step, Work, WriteOnly
 from ._teamnet import routes_removal
 
@@ -353,10 +353,8 @@ class TunnelInfo(TunnelListing):
         """A remotely managed tunnel's ingress configuration in the options' shape of cfd_tunnel_config."""
         if tunnel.get("config_src") != "cloudflare" or tunnel.get("tun_type") not in (None, "cfd_tunnel"):
             return None, None
-        result = self.client.get(self.item_path(tunnel["id"], "configurations")) or {}
-        if "config" in result or "version" in result:
-            return Configuration(result.get("config")).view(), result.get("version")
-        return Configuration(result).view(), None
+        config, version = stored_configuration(self.client.get(self.item_path(tunnel["id"], "configurations")))
+        return config.view(), version
 
     def reached(self, tunnels):
         if len(tunnels) != 1:
