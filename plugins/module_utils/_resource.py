@@ -254,11 +254,12 @@ class Collection(Work):
         self.collection = _path(self.path, params)
         # What each write-only option sends, decided once: on a create the value given; on an
         # update only a rotation, with the value given or a generated one. All are secrets.
-        self.secret_on_create = dict((w.option, params[w.option]) for w in self.write_only if params.get(w.option) is not None)
+        given = dict((w.option, params.get(w.option)) for w in self.write_only)
+        self.secret_on_create = dict((option, value) for option, value in given.items() if value is not None)
         self.secret_on_update = {}
         for write_only in self.write_only:
             if write_only.rotates(params):
-                value = params.get(write_only.option) or (write_only.generate() if write_only.generate else None)
+                value = given[write_only.option] or (write_only.generate() if write_only.generate else None)
                 if value is not None:
                     self.secret_on_update[write_only.option] = value
         self.secrets.update(self.secret_on_create.values())
