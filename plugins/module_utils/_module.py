@@ -45,6 +45,20 @@ def cloudflare_argument_spec():
     )
 
 
+def state_spec(**more):
+    """The ``state`` option, and more options."""
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]))
+    spec.update(more)
+    return spec
+
+
+def object_spec(**more):
+    """Options of a module that manages one object named by ``name`` or ``id`` (see NAMED), and more."""
+    return state_spec(name=dict(type="str"), id=dict(type="str"), **more)
+
+
+NAMED = dict(required_one_of=[["name", "id"]])  # the constraint that goes with object_spec
+
 SHARED_CONSTRAINTS = dict(
     mutually_exclusive=[["api_token", "api_key"], ["api_token", "api_email"]],
     required_together=[["api_email", "api_key"]],

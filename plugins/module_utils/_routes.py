@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ._api import CloudflareError
 from ._common import ModuleError, host_bits_set, ip_address, ip_network, limited, name, name_or_uuid, text, timestamp, uuid
+from ._module import state_spec
 from ._resource import Collection, Listing, Reference, Step
 from ._teamnet import HOSTNAME_ROUTES_PATH, ROUTES_PATH, VIRTUAL_NETWORKS_PATH, private_hostname
 from ._tunnels import CfdTunnel, WarpConnector
@@ -174,14 +175,11 @@ class HostnameRoute(Route):
 
 def route_spec(**more):
     """Options every route module shares: the tunnel it goes through, the comment, the state."""
-    spec = dict(
+    return state_spec(
         tunnel=dict(type="str"),
         tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
         comment=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    spec.update(more)
-    return spec
+        **more)
 
 
 # ---- reading ---------------------------------------------------------------------------

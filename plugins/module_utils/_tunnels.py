@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ._common import ModuleError, name, new_tunnel_secret, timestamp, tunnel_secret, uuid
 from ._dns import TunnelDns
+from ._module import object_spec
 from ._resource import Collection, Listing, Step, WriteOnly
 from ._teamnet import routes_removal
 
@@ -140,16 +141,11 @@ class WarpConnector(TunnelResource):
 # ---- managing ----------------------------------------------------------------------------
 def tunnel_spec(**more):
     """Options of a module that manages one tunnel: identity, state and the write-only secret."""
-    spec = dict(
-        name=dict(type="str"),
-        id=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    return object_spec(
         tunnel_secret=dict(type="str", no_log=True),
         update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
         delete_routes=dict(type="bool", default=False),
-    )
-    spec.update(more)
-    return spec
+        **more)
 
 
 # ---- reading ---------------------------------------------------------------------------

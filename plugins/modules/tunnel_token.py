@@ -181,7 +181,7 @@ token_type:
 """
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._files import dest_spec
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tokens import TunnelToken
 
 TASK = Task(
@@ -194,7 +194,7 @@ TASK = Task(
         resources=dict(type="list", elements="str", default=["logs"], choices=["logs"]),
         **dest_spec()
     ),
-    required_one_of=[["name", "id"]],
+    **NAMED
 )
 
 main = TASK.main
