@@ -62,6 +62,13 @@ options:
     description: How many times a request is repeated after a rate limit or a gateway error.
     type: int
     default: 5
+  rate_limit_reserve:
+    description:
+      - Percentage of the API's request quota left unused in each rate-limit window; when a request would eat into it,
+        the lookup waits until the window resets. V(0) waits only when the quota is used up.
+    type: int
+    default: 10
+    version_added: 0.2.0
 notes:
   - Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) permission.
   - "Request cost: two requests per name, one per UUID."
@@ -101,7 +108,8 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import execute
 from ansible_collections.edgeops.cloudflare.plugins.modules.tunnel_token import TASK
 
-CONNECTION = ("api_token", "api_email", "api_key", "account_id", "api_base_url", "validate_certs", "timeout", "retries")
+CONNECTION = ("api_token", "api_email", "api_key", "account_id", "api_base_url", "validate_certs", "timeout", "retries",
+              "rate_limit_reserve")
 display = Display()
 
 
@@ -123,6 +131,8 @@ class LookupModule(LookupBase):
         if validated.error_messages:
             raise AnsibleError("edgeops.cloudflare.tunnel_token: %s" % "; ".join(validated.error_messages))
         result, _secrets = execute(TASK, validated.validated_parameters)
+        for warning in result.get("warnings", []):  # waits for the rate limit, say
+            display.warning("edgeops.cloudflare.tunnel_token: %s" % warning)
         if not result.get("failed"):
             return result["token"]
         if result.get("not_found") and self.get_option("on_missing") != "error":
