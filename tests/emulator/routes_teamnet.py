@@ -6,7 +6,7 @@ import uuid
 from flask import Blueprint, request
 
 from . import errors
-from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg, unpaged_info
+from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg, unpaged_info, uuid_value
 from .routes_tunnels import tun_types_arg
 from .state import iso, now, parse_time
 
@@ -15,13 +15,6 @@ bp = Blueprint("teamnet", __name__)
 ACCOUNT = "/accounts/<account_id>"
 ROUTE_PER_PAGE_DEFAULT = 20
 ROUTE_PER_PAGE_MAX = 1000
-
-
-def uuid_value(value, what):
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, TypeError, AttributeError):
-        raise errors.bad_request("%s must be a uuid" % what) from None
 
 
 def _network(value, what="network"):

@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, request
 
 from . import errors
-from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg
+from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg, uuid_value
 from .state import check_secret, now
 
 bp = Blueprint("tunnels", __name__)
@@ -365,7 +365,7 @@ def warp_failover(account_id, tunnel_id):
     """Make a connector the active one (2026 schema): the tunnel must be HA, the client linked to it."""
     require_write()
     tun = state().tunnel(tunnel_id, "warp_connector")
-    client_id = _uuid_field(json_body(), "client_id")
+    client_id = uuid_value(field(json_body(), "client_id", str, required=True), "field 'client_id'")
     if not tun.live:
         raise errors.tunnel_deleted(tunnel_id)
     if tun.ha_mode == "disabled":
@@ -442,11 +442,3 @@ def _vips(value, key, minimum, maximum):
         except ValueError:
             raise errors.bad_request("config.%s: %r is not an {\"address\": IPv4 or IPv6 address} object" % (key, item)) from None
     return out
-
-
-def _uuid_field(body, key):
-    value = field(body, key, str, required=True)
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise errors.bad_request("field '%s' must be a uuid" % key) from None
