@@ -575,7 +575,7 @@ class Listing(Work):
     path = None              # list path template
     result_key = None        # key of the list in the result
     collection = None        # the Collection of the listed objects: their view and stored forms
-    filters = ()             # (option, query key) pairs sent when the option is set
+    filters = ()             # (option, query key) pairs sent when the option is set; a list as repeated keys
     wait_option = None       # dict option that asks to wait (timeout, interval and conditions)
 
     def __init__(self, client, params, check_mode=False, diff=False):
@@ -592,9 +592,7 @@ class Listing(Work):
                 continue
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            elif isinstance(value, (list, tuple)):
-                value = ",".join(value)
-            query[query_key] = value
+            query[query_key] = list(value) if isinstance(value, (list, tuple)) else value
         query.update(self.resolved)
         return query
 

@@ -104,7 +104,7 @@ def test_tunnel_types_list_through_all_tunnels(run_module, api, emulator):
     warp = [t for t in result["tunnels"] if t["name"] == "warp"][0]
     assert warp["config_src"] is None
     log = run_module.requests()[-1]
-    assert log["path"] == "/accounts/%s/tunnels" % emulator.account_id and log["query"]["tun_types"] == "cfd_tunnel,warp_connector"
+    assert log["path"] == "/accounts/%s/tunnels" % emulator.account_id and log["query"]["tun_types"] == ["cfd_tunnel", "warp_connector"]
     only_warp = run_module(cfd_tunnel_info, dict(tunnel_types=["warp_connector"]))
     assert names(only_warp) == ["warp"]
 
