@@ -14,6 +14,10 @@ description:
   - Uses the same client, validation and error messages as M(edgeops.cloudflare.tunnel_token), and runs on the
     controller. An option it does not know, or a value of the wrong type, fails before any request.
   - "The token is a secret; put C(no_log: true) on tasks that use it."
+  - Use it in a task's option or C(vars), never in C(ansible.builtin.set_fact): a fact lives on for the rest of the play
+    and a fact cache stores it.
+  - Under C(--check), a tunnel that an earlier task of the play would create (named by the stand-in id check mode gave
+    it, or by a name that does not exist yet) is assumed, as the modules do, and has no token yet: an empty string.
 author:
   - edgeops maintainers (@edgeops)
 options:
@@ -65,8 +69,13 @@ EXAMPLES = r"""
       TUNNEL_TOKEN: "{{ lookup('edgeops.cloudflare.tunnel_token', 'web-prod') }}"
   no_log: true
 
-- name: Tokens of two WARP connectors, an empty string for one that does not exist
-  ansible.builtin.set_fact:
+- name: Tokens of two WARP connectors in a root-only file, an empty string for one that does not exist
+  ansible.builtin.template:
+    src: warp-tokens.env.j2
+    dest: /etc/warp/tokens.env
+    owner: root
+    mode: "0600"
+  vars:  # a task variable, evaluated for this task only: never set_fact, which a fact cache would store
     warp_tokens: "{{ query('edgeops.cloudflare.tunnel_token', 'office-a', 'office-b', tunnel_type='warp_connector', on_missing='warn') }}"
   no_log: true
 """
@@ -84,7 +93,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import UUID_RE
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import names_an_id
 from ansible_collections.edgeops.cloudflare.plugins.modules.tunnel_token import TASK
 from ansible_collections.edgeops.cloudflare.plugins.plugin_utils._inprocess import plain, run_task
 
@@ -107,16 +116,19 @@ class LookupModule(LookupBase):
         bad = [term for term in terms if not isinstance(term, str) or not term.strip()]
         if bad:
             raise AnsibleError("%s: each term must be the name or id of a tunnel, got %r." % (NAME, plain(bad[0])))
-        return [self.token(term, plain(kwargs)) for term in terms]
+        # Under --check, a tunnel that an earlier task would create (named by its stand-in id, or by a
+        # name that does not exist yet) is assumed, as modules do: it has no token yet ("").
+        check_mode = bool((variables or {}).get("ansible_check_mode"))
+        return [self.token(term, plain(kwargs), check_mode) for term in terms]
 
-    def token(self, term, options):
+    def token(self, term, options, check_mode=False):
         args = dict(options)
-        args["id" if UUID_RE.match(term.strip()) else "name"] = str(term)
-        result = run_task(LOOKUP, NAME, args, environ=os.environ, inject_invocation=False, kind="lookup")
+        args["id" if names_an_id(term) else "name"] = str(term)
+        result = run_task(LOOKUP, NAME, args, check_mode=check_mode, environ=os.environ, inject_invocation=False, kind="lookup")
         for warning in result.get("warnings", []):
             display.warning("%s: %s" % (NAME, warning))
         if not result.get("failed"):
-            return result["token"]
+            return result["token"] or ""
         on_missing = options.get("on_missing", "error")
         if result.get("not_found") and on_missing != "error":
             if on_missing == "warn":

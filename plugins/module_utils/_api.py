@@ -18,6 +18,8 @@ import time
 import traceback
 from urllib.parse import quote, quote_plus
 
+from ._common import has_stand_in
+
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
@@ -301,6 +303,10 @@ class CloudflareClient(object):
         """Send one API call (with retries) and return the whole success envelope."""
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
+        if has_stand_in([path, params, json]):
+            # The layer never asks about an object check mode only assumed; if it ever did, nothing is sent.
+            raise CloudflareError(method, path, reason="a stand-in id from check mode is never sent to the API (a bug of "
+                                                       "edgeops.cloudflare: please report it)")
         url = self.base_url + path
         attempt = 0
         self.repeated = False

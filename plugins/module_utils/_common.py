@@ -6,6 +6,10 @@
 A *form* takes a task's value and the option's name, and returns the value in its canonical form
 (the form that is compared, sent and shown), or raises :class:`ModuleError` naming the option.
 Declarations map options to forms (``Work.forms``); the layer applies them once, before any request.
+
+A *stand-in* is the id check mode gives to an object it would create, ``(known after apply: tunnel
+web)``: later tasks of the same check run pass it where an id goes, and every module takes it as that
+object, assumed created. It is never sent to the API; a run that is not in check mode refuses it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import ipaddress
 import os
 import re
 
+STAND_IN = "(known after apply: %s %s)"  # noun, then the name (or other key) the object is created with
+STAND_IN_MARK = "(known after apply: "
+STAND_IN_RE = re.compile(r"^\(known after apply: (.+)\)$", re.S)
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ACCOUNT_ID_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -32,6 +39,65 @@ class ModuleError(Exception):
         super(ModuleError, self).__init__(msg)
         self.msg = msg
         self.extra = extra
+
+
+# ---- stand-ins: the ids check mode gives to objects it would create ---------------------------
+
+def stand_in(noun, label):
+    """The stand-in id of the ``noun`` that check mode would create as ``label`` (its name)."""
+    return STAND_IN % (noun, label)
+
+
+def stand_in_for(value):
+    """What a stand-in id stands for (``tunnel web``), or None when ``value`` is not one."""
+    match = STAND_IN_RE.match(value) if isinstance(value, str) else None
+    return match.group(1) if match else None
+
+
+def has_stand_in(value):
+    """Whether a value (a string, or dicts and lists of them) holds a stand-in anywhere."""
+    if isinstance(value, str):
+        return STAND_IN_MARK in value
+    if isinstance(value, dict):
+        return any(has_stand_in(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_stand_in(item) for item in value)
+    return False
+
+
+def known(value):
+    """Whether a value names something that exists for the API: set, and no stand-in in it."""
+    return value is not None and not has_stand_in(value)
+
+
+def names_an_id(value):
+    """Whether an option that takes a name or an id (``tunnel: web``) was given an id (or a stand-in)."""
+    return stand_in_for(value) is not None or bool(UUID_RE.match(value.strip()))
+
+
+def refuse_stand_ins(params):
+    """The error for a run that is not in check mode and was given a stand-in, naming the options."""
+    options = sorted(option for option, value in params.items() if has_stand_in(value))
+    if not options:
+        return None
+    return ModuleError("%s %s a stand-in id, %s, that check mode gives to an object it would create; nothing real has it. "
+                       "Run the play without --check (a task with check_mode: true creates nothing either)."
+                       % (" and ".join(options), "holds" if len(options) == 1 else "hold",
+                          _first_stand_in([params[option] for option in options])))
+
+
+def _first_stand_in(value):
+    """The first stand-in in a value, as written (up to its closing parenthesis), for messages."""
+    if isinstance(value, (dict, list, tuple)):
+        items = value.values() if isinstance(value, dict) else value
+        return next(_first_stand_in(item) for item in items if has_stand_in(item))
+    start = value.index(STAND_IN_MARK)
+    depth = 0
+    for end in range(start, len(value)):
+        depth += {"(": 1, ")": -1}.get(value[end], 0)
+        if depth == 0:
+            return value[start:end + 1]
+    return value[start:]
 
 
 def name(value, option, limit=None):
@@ -59,15 +125,17 @@ def limited(form, limit):
 
 
 def uuid(value, option):
-    """A UUID, lower-case as the API returns ids."""
+    """A UUID, lower-case as the API returns ids; or a stand-in, kept as it is."""
+    if stand_in_for(value) is not None:
+        return value
     if not UUID_RE.match(value.strip()):
         raise ModuleError("%s must be a UUID (like 3f6c1a2e-0b1d-4c5e-9f7a-8b9c0d1e2f3a), got %r." % (option, value))
     return value.strip().lower()
 
 
 def name_or_uuid(value, option):
-    """An option that names another object by name or by id (``tunnel: web``)."""
-    return uuid(value, option) if UUID_RE.match(value.strip()) else name(value, option)
+    """An option that names another object by name or by id (``tunnel: web``), or by a stand-in."""
+    return uuid(value, option) if names_an_id(value) else name(value, option)
 
 
 def timestamp(value, option):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ._common import ModuleError
+from ._common import ModuleError, known
 from ._dns import TunnelDns
 from ._ingress import (
     TaskIngress,
@@ -47,6 +47,7 @@ class TunnelConfig(Document):
     noun = "configuration"
     parent = CfdTunnel
     subpath = "configurations"
+    reports = ("dns_records",)
 
     forms = {"dns_overwrite": overwrite_mode}
 
@@ -63,11 +64,9 @@ class TunnelConfig(Document):
     def __init__(self, client, params, check_mode=False, diff=False):
         super(TunnelConfig, self).__init__(client, params, check_mode, diff)
         self.task = TaskIngress(params)
-        if params["dns"]:
-            self.extra["dns_records"] = []
 
     def accept_parent(self, tunnel):
-        if tunnel.get("id") is not None and config_src_of(tunnel) != "cloudflare":
+        if known(tunnel.get("id")) and config_src_of(tunnel) != "cloudflare":
             raise ModuleError(
                 "Tunnel %r (%s) is locally configured (config_src=%s): its ingress rules live in the config file of the "
                 "host running cloudflared, not in Cloudflare. Create the tunnel with config_src: cloudflare to manage "

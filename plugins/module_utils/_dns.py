@@ -10,7 +10,7 @@ written, applies the plan, and removes only records that point at the given tunn
 
 from __future__ import annotations
 
-from ._common import UUID_RE, ModuleError, normalise_hostname
+from ._common import UUID_RE, ModuleError, normalise_hostname, stand_in
 from ._resource import Step
 
 TUNNEL_DOMAIN = "cfargotunnel.com"
@@ -144,7 +144,8 @@ class TunnelDns(object):
         """The record a publish plan leads to, as check mode reports it."""
         zone = plan["zone"]
         kept = plan["before"] if not plan["create"] else None
-        record = dict(record_view(kept or {"id": None}), zone_id=zone["id"], zone_name=zone["name"])
+        record = dict(record_view(kept or {"id": stand_in("DNS record", plan["hostname"])}), zone_id=zone["id"],
+                      zone_name=zone["name"])
         record.update(type="CNAME", name=plan["hostname"], content=self.target, proxied=True)
         return dict(record, hostname=plan["hostname"], action=plan["action"])
 

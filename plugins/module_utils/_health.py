@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._common import ModuleError, uuid
+from ._common import ModuleError, known, uuid
 from ._ingress import stored_configuration
 from ._tunnels import TunnelListing
 
@@ -116,6 +116,8 @@ class TunnelInfo(TunnelListing):
         """A remotely managed tunnel's ingress configuration in the options' shape of cfd_tunnel_config."""
         if tunnel.get("config_src") != "cloudflare" or tunnel.get("tun_type") not in (None, "cfd_tunnel"):
             return None, None
+        if not known(tunnel["id"]):  # assumed in check mode: it would start with an empty configuration
+            return stored_configuration({})[0].view(), None
         config, version = stored_configuration(self.client.get(self.item_path(tunnel["id"], "configurations")))
         return config.view(), version
 
@@ -138,7 +140,10 @@ class TunnelInfo(TunnelListing):
             return False
         return True
 
-    def describe_wait(self, tunnels):
+    def wait_target(self):
+        return "tunnel %s" % (self.params.get("id") or self.params.get("name"))
+
+    def wanted_state(self):
         wait = self.params["wait_for"]
         wanted = []
         if wait["status"]:
@@ -151,21 +156,26 @@ class TunnelInfo(TunnelListing):
             wanted.append("no connector older than %s" % self.params["min_version"])
         if wait.get("no_stale_config"):
             wanted.append("no connector behind the current configuration")
+        return " and ".join(wanted)
+
+    def seen_state(self, tunnels):
         if not tunnels:
-            seen = "no live tunnel matched"
-        elif len(tunnels) > 1:
-            seen = "%d tunnels matched" % len(tunnels)
-        else:
-            tunnel = tunnels[0]
-            seen = "status %s" % tunnel.get("status")
-            if "connectors" in tunnel:
-                serving = active_connectors(tunnel["connectors"])
-                seen += ", %d serving connectors (%s)" % (len(serving), ", ".join(c.get("id", "?") for c in serving) or "none")
-            if "health" in tunnel:
-                health = tunnel["health"]
-                seen += ", %d outdated, %d with a stale configuration" % (health["outdated"], health["stale_config"])
-        named = self.params.get("id") or self.params.get("name")
-        return "for tunnel %s: wanted %s; last seen %s." % (named, " and ".join(wanted), seen)
+            return "no live tunnel matched"
+        if len(tunnels) > 1:
+            return "%d tunnels matched" % len(tunnels)
+        tunnel = tunnels[0]
+        seen = "status %s" % tunnel.get("status")
+        if "connectors" in tunnel:
+            serving = active_connectors(tunnel["connectors"])
+            seen += ", %d serving connectors (%s)" % (len(serving), ", ".join(c.get("id", "?") for c in serving) or "none")
+        if "health" in tunnel:
+            health = tunnel["health"]
+            seen += ", %d outdated, %d with a stale configuration" % (health["outdated"], health["stale_config"])
+        if tunnel.get("status") in ("inactive", "down"):
+            # The usual cause: nothing runs the tunnel yet. The API cannot start a connector.
+            seen += (". No connector serves this tunnel: start cloudflared with its token (the edgeops.cloudflare.cloudflared "
+                     "role does), or wait_for only after that")
+        return seen
 
     def present(self, tunnels):
         shown = self.params.get("include_connections") or self.params.get("include_health") or self.params.get("min_version")
@@ -175,5 +185,7 @@ class TunnelInfo(TunnelListing):
         if self.params.get("connector_id"):
             if len(tunnels) != 1:
                 raise ModuleError("connector_id needs exactly one matching tunnel, found %d." % len(tunnels))
-            result["connector"] = self.client.get(self.item_path(tunnels[0]["id"], "connectors", self.params["connector_id"]))
+            # A tunnel assumed in check mode has no connector yet.
+            result["connector"] = (self.client.get(self.item_path(tunnels[0]["id"], "connectors", self.params["connector_id"]))
+                                   if known(tunnels[0]["id"]) else None)
         return result

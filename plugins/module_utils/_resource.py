@@ -14,6 +14,12 @@
 Input is canonical from the start: ``check()`` applies the declared ``forms`` (``_common``) to the
 task's parameters once, before any request, and every later step compares and sends that form.
 This is the only code that reads check mode and diff mode.
+
+Check mode is a plan across tasks: an object it would create gets a stand-in id
+(``_common.stand_in``), and a later task of the same check run given that id (or naming by key an
+object that does not exist yet) takes the object as created: ``assumed_created: true`` and a
+warning. Nothing about such an object is asked of the API; a run outside check mode refuses a
+stand-in before any request.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import math
 import time
 
 from ._api import CloudflareError
-from ._common import UUID_RE, ModuleError, name, uuid
+from ._common import ModuleError, has_stand_in, known, name, names_an_id, refuse_stand_ins, stand_in, stand_in_for, uuid
 
 HIDDEN = "(hidden)"
 SET = "(hidden, set)"
@@ -108,8 +114,12 @@ class Work(object):
 
     references = ()  # Reference options, resolved to ids before anything is written
     forms = {}       # option -> form(value, option) giving the canonical form (merged with the bases')
+    reports = ()     # list-valued result keys, always in the result ([] when there is nothing to report)
 
     def __init__(self, client, params, check_mode=False, diff=False):
+        refusal = None if check_mode else refuse_stand_ins(params)
+        if refusal is not None:  # a stand-in outside check mode: refused before any request
+            raise refusal
         self.client = client
         self.params = params
         self.check_mode = check_mode
@@ -165,20 +175,26 @@ class Work(object):
         value = self.params.get(reference.option)
         if value is None:
             return reference.default(self) if reference.default else None
-        by_id = bool(UUID_RE.match(value))
+        by_id = names_an_id(value)
         params = dict(account_id=self.params["account_id"], id=value if by_id else None, name=None if by_id else value,
                       state="present")
         other = reference.target(self.params)(self.client, params, self.check_mode)
-        if not must_exist:
-            obj = other.find()
-            return obj if obj is not None and not obj.get("deleted_at") else None
         try:
-            obj = other.require()
+            obj = other.require() if must_exist else other.find()
         except ModuleError as exc:
             raise ModuleError("%s: %s" % (reference.option, exc.msg))
-        self.warnings.extend(other.warnings)
+        self.adopt(other)
+        return obj if obj is not None and not obj.get("deleted_at") else None
+
+    def note_assumed(self, what):
+        """Check mode took an object that does not exist yet as created by an earlier task: say so."""
+        self.warnings.append("Check mode: %s; assumed an earlier task creates it." % what)
+        self.extra["assumed_created"] = True
+
+    def adopt(self, other):
+        """Take on what another object's lookup told the user (assumed in check mode, say)."""
+        self.warnings.extend(warning for warning in other.warnings if warning not in self.warnings)
         self.extra.update(other.extra)
-        return obj
 
     def record(self, before, after):
         """Add to the diff; dict values (such as ``dns``) are merged key by key."""
@@ -206,6 +222,7 @@ class Work(object):
 
     def finish(self, **result):
         out = dict(changed=self.changed)
+        out.update((key, []) for key in self.reports)
         out.update(result)
         out.update(self.extra)
         if self.want_diff:
@@ -322,14 +339,14 @@ class Collection(Work):
         return self.params.get(option)
 
     def view(self, obj):
-        """The stored view, with what references fill in where the API's answer leaves it out."""
+        """The stored view, with what a reference says of the object it names (``tunnel_name``): the API
+        leaves it out of some answers, and it is stale in an object predicted to point elsewhere."""
         view = self.stored_view(obj)
         for reference in self.references:
             other = self.referenced.get(reference.field)
             if other is not None and other.get("id") == view.get(reference.field):
                 for mine, theirs in reference.copies:
-                    if view.get(mine) is None:
-                        view[mine] = other.get(theirs)
+                    view[mine] = other.get(theirs)
         return view
 
     def describe(self):
@@ -346,16 +363,41 @@ class Collection(Work):
         return body
 
     def predict_created(self, body):
-        """What check mode reports for an object it would create."""
+        """What check mode reports for an object it would create: its id is a stand-in."""
         obj = dict((field, None) for field in self.fields)
         obj.update((k, v) for k, v in body.items() if k in self.fields)
+        obj["id"] = stand_in(self.noun, body.get(self.key[0]))
         return obj
+
+    def assumed(self, stand_in_id):
+        """In check mode, the object a stand-in id stands for: one an earlier task of this run would
+        create (as this task describes it), named by the stand-in."""
+        what = stand_in_for(stand_in_id)
+        if what is None or not what.startswith(self.noun + " "):
+            raise ModuleError("id %s stands for %s that an earlier task would create, not for a %s."
+                              % (stand_in_id, "a " + what if what else "something", self.noun))
+        label = what[len(self.noun) + 1:]
+        self.note_assumed("%s %s does not exist yet (its id is known after apply)" % (self.noun, label))
+        body = self.create_body()
+        body[self.key[0]] = label
+        obj = self.predict_created(body)
+        obj["id"] = stand_in_id
+        return obj
+
+
 
     def steps(self, current):
         """Side effects of this task on ``current`` (the object before the main write), planned
         before anything is written: a list of Steps, applied after a create/update, or before
         a delete."""
         return []
+
+    def planned_steps(self, current):
+        """:meth:`steps`, but none for an object assumed in check mode: what it would have by then
+        (records, routes, connections made for it earlier in this check run) does not exist yet."""
+        if current is not None and not known(current.get("id")):
+            return []
+        return self.steps(current)
 
     # ---- lookup ------------------------------------------------------------------------
     def item_path(self, obj_id, *more):
@@ -389,24 +431,25 @@ class Collection(Work):
         return matches[0] if matches else None
 
     def find(self):
+        """The object the task names (None when there is none); in check mode, an assumed one for a stand-in id."""
         if self.params.get("id"):
+            if not known(self.params["id"]):
+                return self.assumed(self.params["id"])
             return self.get_by_id(self.params["id"])
-        if self.unresolved or any(self.resolved.get(option, True) is None for option in self.key):
+        if self.unresolved or not all(known(self.wanted_value(option)) for option in self.key):
             return None  # the key names an object that does not exist (yet): nothing can match
         return self.find_by_key()
 
     def require(self):
         """The live object the task names, or a clear error naming what was looked for.
 
-        In check mode, an object named by its key that does not exist yet is taken as one an
-        earlier task of the play would create: a placeholder comes back (``id`` None) and the
-        result says so, so a whole first-run play can be checked.
+        In check mode, an object named by a stand-in id, or by its key when it does not exist yet,
+        is taken as one an earlier task of the play would create: a placeholder comes back (its id
+        the stand-in) and the result says so, so a whole first-run play can be checked.
         """
         obj = self.find()
         if obj is None and self.check_mode and not self.params.get("id"):
-            self.warnings.append("Check mode: no live %s with %s exists yet; assumed an earlier task creates it."
-                                 % (self.noun, self.describe()))
-            self.extra["assumed_created"] = True
+            self.note_assumed("no live %s with %s exists yet" % (self.noun, self.describe()))
             return self.predict_created(self.create_body())
         if obj is None:
             raise ModuleError("No live %s with %s in account %s." % (self.noun, self.describe(), self.params["account_id"]),
@@ -427,7 +470,7 @@ class Collection(Work):
         if current.get("deleted_at"):
             raise ModuleError("%s %s (%r) was deleted at %s and cannot be changed or restored; create a new one."
                               % (self.title(), current.get("id"), current.get("name"), current.get("deleted_at")))
-        steps = self.steps(current)
+        steps = self.planned_steps(current)
         obj = self.update(current)
         self.apply_steps(steps)
         return obj
@@ -459,16 +502,13 @@ class Collection(Work):
     def update(self, current):
         self.check_create_only(current)
         body = self.changes(current)
-        before = self.view(current)
-        after = dict(before)
-        after.update((k, v) for k, v in body.items() if k in self.fields)
-        self.record(before, after)
+        predicted = dict(current)
+        predicted.update((k, v) for k, v in body.items() if k in self.fields)
+        self.record(self.view(current), self.view(predicted))
         if not body:
             return current
         self.changed = True
         if self.check_mode:
-            predicted = dict(current)
-            predicted.update((k, v) for k, v in body.items() if k in self.fields)
             return predicted
         return self.client.patch(self.item_path(current["id"]), body) or current
 
@@ -523,9 +563,9 @@ class Collection(Work):
         """Make sure the object is gone; returns the deleted object, or None when there was none."""
         current = self.find()
         if current is None or current.get("deleted_at"):
-            self.apply_steps(self.steps(current))
+            self.apply_steps(self.planned_steps(current))
             return current
-        steps = self.steps(current)
+        steps = self.planned_steps(current)
         self.changed = True
         self.record(self.view(current), {})
         self.apply_steps(steps)
@@ -551,15 +591,16 @@ class Collection(Work):
         return self.finish(**{self.result_key: self.view(obj) if obj else {}})
 
 
-def wait_until(client, fetch, done, timeout, interval):
-    """Poll ``fetch()`` until ``done(value)`` is true; returns (value, reached).
+def wait_until(client, fetch, done, timeout, interval, first=None):
+    """Poll ``fetch()`` until ``done(value)`` is true; returns (value, reached). ``first`` is the
+    value of a first fetch made already.
 
     Stops after ``timeout`` seconds of real time or of the client's sleep function, whichever
     comes first, so tests that replace the sleep function still end.
     """
     polls = max(1, int(math.ceil(float(timeout) / interval))) if interval > 0 else 1
     deadline = time.monotonic() + timeout
-    value = fetch()
+    value = fetch() if first is None else first
     for _poll in range(polls):
         if done(value) or time.monotonic() >= deadline:
             break
@@ -606,14 +647,39 @@ class Listing(Work):
     def fetch(self):
         if self.unresolved:  # a filter names a tunnel or network that does not exist: nothing matches
             return []
-        items = [self.view(obj) for obj in self.client.paginate(self.list_path(), self.query())]
+        query = self.query()
+        if has_stand_in(query):  # it names an object an earlier task of this check run would create
+            return self.assumed_items()
+        items = [self.view(obj) for obj in self.client.paginate(self.list_path(), query)]
         return self.enrich(items)
+
+    def assumed_items(self):
+        """What the API would list for a filter that names an object created earlier in this check run:
+        that object when its own id is the filter, else nothing (nothing else can refer to it yet)."""
+        if self.collection is None or stand_in_for(self.params.get("id")) is None:
+            return []
+        other = self.collection(self.client, dict(self.params, state="present"), self.check_mode)
+        obj = other.find()
+        self.adopt(other)
+        return self.enrich([self.view(obj)])
 
     def reached(self, items):
         return True
 
+    def wait_target(self):
+        """How messages name what is waited for."""
+        return "the listed objects"
+
+    def wanted_state(self):
+        """The state waited for, as words."""
+        return "the wanted state"
+
+    def seen_state(self, items):
+        """What the last look found, as words."""
+        return "%d listed" % len(items)
+
     def describe_wait(self, items):
-        return "for the wanted state."
+        return "for %s: wanted %s; last seen %s." % (self.wait_target(), self.wanted_state(), self.seen_state(items))
 
     def present(self, items):
         """Hook: the result keys (the list, and anything derived from it)."""
@@ -625,7 +691,15 @@ class Listing(Work):
         if not wait:
             return self.finish(**self.present(self.fetch()))
         started = time.monotonic()
-        items, reached = wait_until(self.client, self.fetch, self.reached, wait["timeout"], wait["interval"])
+        items = self.fetch()
+        if self.check_mode and (has_stand_in(self.query()) or not items):
+            # Nothing to wait for yet: the object is one an earlier task of this check run would create.
+            if not self.extra.get("assumed_created"):
+                self.note_assumed("%s does not exist yet" % self.wait_target())
+            self.warnings.append("Check mode: a real run waits here up to %ss for %s: %s."
+                                 % (wait["timeout"], self.wait_target(), self.wanted_state()))
+            return self.finish(waited=0, **self.present(items))
+        items, reached = wait_until(self.client, self.fetch, self.reached, wait["timeout"], wait["interval"], first=items)
         waited = round(time.monotonic() - started, 3)
         if not reached:
             raise ModuleError("Timed out after %ss waiting %s" % (wait["timeout"], self.describe_wait(items)),
@@ -661,8 +735,8 @@ class Document(Work):
         return super(Document, cls).check(params)
 
     def read(self, owner):
-        """(stored document, version); an object without id (assumed in check mode) has none."""
-        if owner.get("id") is None:
+        """(stored document, version); an object assumed in check mode has none yet."""
+        if not known(owner.get("id")):
             return self.unwrap({})
         result = self.client.get(self.owner.item_path(owner["id"], self.subpath)) or {}
         return self.unwrap(result)
@@ -695,12 +769,12 @@ class Document(Work):
     def find_owner(self):
         if self.state == "absent" and self.absent_parent_ok:
             owner = self.owner.find()
+            self.adopt(self.owner)
             if owner is None or owner.get("deleted_at"):
                 return None
             return owner
         owner = self.owner.require()
-        self.warnings.extend(self.owner.warnings)
-        self.extra.update(self.owner.extra)
+        self.adopt(self.owner)
         return owner
 
     def run(self):

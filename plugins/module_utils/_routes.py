@@ -31,6 +31,7 @@ class VirtualNetwork(Collection):
     result_key = "virtual_network"
     fields = VNET_FIELDS
     updatable = ("name", "comment", "is_default_network")
+    reports = ("routes_removed",)
     forms = {"name": limited(name, VNET_TEXT_LIMIT), "comment": limited(text, VNET_TEXT_LIMIT)}
     readers = {"is_default_network": is_default}
 

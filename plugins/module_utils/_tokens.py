@@ -11,7 +11,7 @@ import binascii
 import json
 
 from ._api import CloudflareError
-from ._common import ModuleError
+from ._common import ModuleError, known
 from ._files import check_dest, secret_file
 from ._resource import Work
 from ._tunnels import CfdTunnel, WarpConnector
@@ -72,12 +72,13 @@ class TunnelToken(Work):
 
     def run(self):
         params = self.params
-        tunnel = {"id": params["id"]} if params["id"] else self.owner.require()
-        self.warnings.extend(self.owner.warnings)
-        result = dict(tunnel_type=params["tunnel_type"], token_type=params["token_type"], tunnel_id=None,
-                      account_tag=params["account_id"], **self.owner.extra)
+        # By id, the token request itself tells whether the tunnel exists; a stand-in id is assumed.
+        tunnel = {"id": params["id"]} if known(params["id"]) else self.owner.require()
+        self.adopt(self.owner)
+        result = dict(tunnel_type=params["tunnel_type"], token_type=params["token_type"], tunnel_id=tunnel["id"],
+                      account_tag=params["account_id"])
         token = None  # a tunnel assumed in check mode (created by an earlier task) has no token yet
-        if tunnel.get("id") is not None:
+        if known(tunnel["id"]):
             token = self.fetch(tunnel)
             if params["token_type"] == "tunnel":
                 result.update(token_parts(token, tunnel["id"]))

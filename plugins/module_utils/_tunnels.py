@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._common import ModuleError, name, new_tunnel_secret, timestamp, tunnel_secret, uuid
+from ._common import ModuleError, known, name, new_tunnel_secret, timestamp, tunnel_secret, uuid
 from ._dns import TunnelDns
 from ._module import object_spec
 from ._resource import Collection, Listing, Step, WriteOnly
@@ -31,6 +31,7 @@ class TunnelResource(Collection):
 
     tun_type = None
     updatable = ("name",)
+    reports = ("routes_removed",)
     write_only = (WriteOnly("tunnel_secret", form=tunnel_secret, generate=new_tunnel_secret, rotate_option="update_secret"),)
 
     def predict_created(self, body):
@@ -60,6 +61,7 @@ class CfdTunnel(TunnelResource):
     tun_type = "cfd_tunnel"
     fields = TUNNEL_FIELDS
     create_only = ("config_src",)
+    reports = ("connections_removed", "dns_records_removed", "routes_removed")
     forms = {"connector_id": uuid}
     readers = {"config_src": config_src_of}
 
@@ -187,8 +189,8 @@ class TunnelListing(Listing):
     def enrich(self, tunnels):
         """Each tunnel's ``connectors`` (one request per tunnel; the endpoint has no paging)."""
         if self.wants_connectors():
-            for tunnel in tunnels:
-                tunnel["connectors"] = self.client.get(self.item_path(tunnel["id"], "connections")) or []
+            for tunnel in tunnels:  # a tunnel assumed in check mode has none yet
+                tunnel["connectors"] = (self.client.get(self.item_path(tunnel["id"], "connections")) or []) if known(tunnel["id"]) else []
         return tunnels
 
 

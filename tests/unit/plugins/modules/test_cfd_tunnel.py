@@ -64,7 +64,7 @@ def test_second_run_changes_nothing_with_one_request_and_no_write(run_module, em
 def test_check_mode_create_predicts_without_writing(run_module, emulator, api):
     result = run_module(cfd_tunnel, dict(name="web", config_src="cloudflare"), check_mode=True, diff=True)
     assert result["changed"] is True
-    assert result["tunnel"]["id"] is None and result["tunnel"]["name"] == "web"
+    assert result["tunnel"]["id"] == "(known after apply: tunnel web)" and result["tunnel"]["name"] == "web"
     assert result["tunnel"]["config_src"] == "cloudflare"
     assert result["diff"]["before"] == {} and result["diff"]["after"]["name"] == "web"
     assert run_module.writes() == [] and live_tunnels(api, emulator) == []

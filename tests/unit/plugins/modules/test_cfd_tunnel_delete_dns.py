@@ -59,7 +59,7 @@ def test_delete_with_dns_in_check_mode_lists_without_writing(run_module, api, pu
 
 def test_delete_without_the_option_keeps_records_and_costs_two_requests(run_module, api, published):
     result = run_module(cfd_tunnel, dict(name="web", state="absent"))
-    assert result["changed"] is True and "dns_records_removed" not in result
+    assert result["changed"] is True and result["dns_records_removed"] == []
     assert [r["method"] for r in run_module.requests()] == ["GET", "DELETE"] and len(all_records(api)) == 4
 
 

@@ -60,7 +60,8 @@ def test_check_mode_create_predicts_the_real_result(run_module, emulator, api, w
     args = dict(hostname="*.Corp.Internal.", tunnel="web")
     checked = run_module(hostname_route, args, check_mode=True, diff=True)
     assert checked["changed"] is True and run_module.writes() == [] and live_routes(api, emulator) == []
-    assert checked["hostname_route"]["id"] is None and checked["hostname_route"]["hostname"] == "corp.internal"
+    assert checked["hostname_route"]["id"] == "(known after apply: hostname route corp.internal)"
+    assert checked["hostname_route"]["hostname"] == "corp.internal"
     assert checked["diff"]["before"] == {} and checked["diff"]["after"]["hostname"] == "corp.internal"
     real = run_module(hostname_route, args, diff=True)
     assert set(real) - {"_stdout"} == set(checked) - {"_stdout"}
@@ -120,11 +121,15 @@ def test_moving_to_another_tunnel_is_a_patch_never_a_replacement(run_module, emu
     assert checked["hostname_route"]["tunnel_id"] == world["db"]["id"]
     assert checked["diff"]["before"]["tunnel_id"] == world["web"]["id"]
     assert checked["diff"]["after"]["tunnel_id"] == world["db"]["id"]
+    # The names follow the ids: the old tunnel's before, the new one's after and in the result.
+    assert checked["diff"]["before"]["tunnel_name"] == "web"
+    assert checked["diff"]["after"]["tunnel_name"] == checked["hostname_route"]["tunnel_name"] == "db"
     run_module.clear()
     moved = run_module(hostname_route, dict(hostname="Wiki.Corp.Internal", tunnel="db"), diff=True)
     assert moved["changed"] is True and moved["hostname_route"]["id"] == route["id"]
     assert moved["hostname_route"]["tunnel_id"] == world["db"]["id"] and moved["hostname_route"]["comment"] == "c"
-    assert moved["diff"]["before"] == checked["diff"]["before"]
+    assert moved["hostname_route"]["tunnel_name"] == "db"
+    assert moved["diff"] == checked["diff"]
     assert [(r["method"], r["path"].rsplit("/", 1)[-1], r["body"]) for r in run_module.writes()] == [
         ("PATCH", route["id"], {"tunnel_id": world["db"]["id"]})]
     assert len(run_module.requests()) == 3
@@ -188,7 +193,8 @@ def test_a_warp_connector_is_refused_before_any_request(run_module, world):
 def test_check_mode_assumes_a_tunnel_an_earlier_task_creates(run_module, world):
     result = run_module(hostname_route, dict(hostname="wiki.corp.internal", tunnel="future"), check_mode=True)
     assert result["changed"] is True and result["assumed_created"] is True
-    assert result["hostname_route"]["tunnel_id"] is None and run_module.writes() == []
+    assert result["hostname_route"]["tunnel_id"] == "(known after apply: tunnel future)" and run_module.writes() == []
+    assert result["hostname_route"]["tunnel_name"] == "future" and result["hostname_route"]["tun_type"] == "cfd_tunnel"
 
 
 # ---- faults -------------------------------------------------------------------------------

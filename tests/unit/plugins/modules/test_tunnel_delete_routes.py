@@ -84,7 +84,7 @@ def test_delete_routes_tears_down_in_either_api_behaviour(run_module, emulator, 
 
 def test_without_delete_routes_the_cascade_leaves_the_hostname_routes(run_module, emulator, api, routed):
     result = run_module(cfd_tunnel, dict(name="web", state="absent"))
-    assert result["changed"] is True and "routes_removed" not in result
+    assert result["changed"] is True and result["routes_removed"] == []
     assert [r["id"] for r in live(api, emulator, ROUTES)] == [routed["keep"]["id"]]
     assert sorted(r["hostname"] for r in live(api, emulator, HOSTNAMES)) == ["git.corp.internal", "wiki.corp.internal"]
     run_module.clear()  # a later tunnel_route teardown of a route removed with its tunnel is ok

@@ -80,7 +80,7 @@ def test_check_mode_create_predicts_the_real_result(run_module, emulator, api, w
     args = dict(network="10.0.0.0/24", tunnel="web", virtual_network="staging")
     checked = run_module(tunnel_route, args, check_mode=True, diff=True)
     assert checked["changed"] is True and run_module.writes() == [] and live_routes(api, emulator) == []
-    assert checked["route"]["id"] is None and checked["route"]["comment"] == ""
+    assert checked["route"]["id"] == "(known after apply: route 10.0.0.0/24)" and checked["route"]["comment"] == ""
     assert checked["diff"]["before"] == {} and checked["diff"]["after"]["network"] == "10.0.0.0/24"
     real = run_module(tunnel_route, args, diff=True)
     assert set(real) - {"_stdout"} == set(checked) - {"_stdout"}
@@ -150,10 +150,14 @@ def test_moving_to_another_tunnel_is_a_patch_never_a_replacement(run_module, emu
     assert checked["route"]["tunnel_id"] == world["db"]["id"] and checked["route"]["id"] == route["id"]
     assert checked["diff"]["before"]["tunnel_id"] == world["web"]["id"]
     assert checked["diff"]["after"]["tunnel_id"] == world["db"]["id"]
+    # The names follow the ids: the old tunnel's before, the new one's after and in the result.
+    assert checked["diff"]["before"]["tunnel_name"] == "web"
+    assert checked["diff"]["after"]["tunnel_name"] == checked["route"]["tunnel_name"] == "db"
     run_module.clear()
     moved = run_module(tunnel_route, dict(network="10.0.0.0/24", tunnel="db"), diff=True)
     assert moved["changed"] is True and moved["route"]["id"] == route["id"]
     assert moved["route"]["tunnel_id"] == world["db"]["id"] and moved["route"]["comment"] == "c"
+    assert moved["route"]["tunnel_name"] == "db"
     assert moved["diff"] == checked["diff"]
     assert set(moved) - {"_stdout"} == set(checked) - {"_stdout"}
     assert [(r["method"], r["path"].rsplit("/", 1)[-1], r["body"]) for r in run_module.writes()] == [
@@ -239,7 +243,9 @@ def test_check_mode_assumes_tunnel_and_network_an_earlier_task_creates(run_modul
     result = run_module(tunnel_route, dict(network="10.0.0.0/24", tunnel="future", virtual_network="later"),
                         check_mode=True, diff=True)
     assert result["changed"] is True and result["assumed_created"] is True
-    assert result["route"]["tunnel_id"] is None and result["route"]["virtual_network_id"] is None
+    assert result["route"]["tunnel_id"] == "(known after apply: tunnel future)"
+    assert result["route"]["virtual_network_id"] == "(known after apply: virtual network later)"
+    assert result["route"]["tunnel_name"] == "future" and result["route"]["virtual_network_name"] == "later"
     assert len(result["warnings"]) == 2 and all("assumed an earlier task creates it" in w for w in result["warnings"])
     assert run_module.writes() == []
     # the route lookup is skipped: a network that does not exist yet holds no route

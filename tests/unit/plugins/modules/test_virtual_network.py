@@ -52,7 +52,7 @@ def test_create_costs_two_requests_then_one_without_write(run_module, emulator, 
 def test_check_mode_create_predicts_the_real_result_keys(run_module, emulator, api):
     checked = run_module(virtual_network, dict(name="lab"), check_mode=True, diff=True)
     assert checked["changed"] is True and run_module.writes() == []
-    assert checked["virtual_network"]["id"] is None
+    assert checked["virtual_network"]["id"] == "(known after apply: virtual network lab)"
     assert checked["diff"]["before"] == {} and checked["diff"]["after"]["name"] == "lab"
     assert "lab" not in live(api, emulator)
     real = run_module(virtual_network, dict(name="lab"), diff=True)

@@ -92,7 +92,8 @@ def test_check_mode_create_predicts_without_writing(run_module, emulator, api):
     result = run_module(warp_connector, dict(name="office", ha=True, tunnel_secret=SECRET), check_mode=True, diff=True)
     assert result["changed"] is True
     predicted = result["warp_connector"]
-    assert predicted["id"] is None and predicted["name"] == "office" and "ha" not in predicted
+    assert predicted["id"] == "(known after apply: WARP connector office)" and predicted["name"] == "office"
+    assert "ha" not in predicted
     assert predicted["tun_type"] == "warp_connector" and predicted["status"] == "inactive"
     assert result["diff"]["before"] == {} and result["diff"]["after"]["name"] == "office"
     assert run_module.writes() == [] and live(api, emulator) == []
