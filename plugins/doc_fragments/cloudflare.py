@@ -38,7 +38,8 @@ options:
     description:
       - Base URL of the Cloudflare v4 API.
       - Defaults to the environment variable E(CLOUDFLARE_BASE_URL), then to V(https://api.cloudflare.com/client/v4).
-      - Point it at the bundled API emulator to test playbooks without an account.
+      - To test playbooks without an account, point it at the API emulator of the collection's source repository
+        (C(make emulator) there prints the settings); the installed collection does not include the emulator.
       - Must be an V(https://) or V(http://) URL with a host; checked before any request.
     type: str
   validate_certs:
@@ -59,6 +60,9 @@ options:
     description:
       - How many times a request is repeated after a rate limit (HTTP 429), a gateway error
         (HTTP 502, 503, 504), a dropped connection or a timeout.
+      - A refused connection is not repeated, and the error names the URL. Nothing listens at O(api_base_url) then,
+        which is far more often a wrong URL or port than a passing fault (Cloudflare's edge answers a busy API with 429
+        or 5xx).
       - Reads, updates and deletes are repeated with exponential backoff and jitter. A create (POST) is
         repeated only when it certainly never reached the API; otherwise the module first looks the
         object up so that it never creates two.
@@ -103,6 +107,12 @@ attributes:
   check_mode:
     support: full
     description: Can run in check mode and return the changed status prediction without modifying anything.
+    details:
+      - 'Check mode is a plan across tasks. An object the task would create gets a stand-in id, like
+        V((known after apply: tunnel web\)), in the result. Later tasks of the same check run that are given that id
+        (or a name that does not exist yet) take the object as created by the earlier task, report C(assumed_created)
+        and a warning, and ask the API nothing about it, so a first-run play that chains tasks by id runs to the end.'
+      - Outside check mode a stand-in is refused before any request, naming the option.
   diff_mode:
     support: full
     description: Returns details on what has changed (or would change in check mode), when run in diff mode.
@@ -121,7 +131,10 @@ attributes:
   check_mode:
     support: full
     description: Reads only; runs the same in check mode.
-    details: This module never changes anything and never reports C(changed).
+    details:
+      - This module never changes anything and never reports C(changed).
+      - In check mode, an object named by the stand-in id check mode gave to an object an earlier task would create
+        is listed as predicted (C(assumed_created)), without a request; a filter naming one matches nothing yet.
   diff_mode:
     support: N/A
     description: Nothing changes, so there is no diff.

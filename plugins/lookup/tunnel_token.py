@@ -14,10 +14,10 @@ description:
   - Uses the same client, validation and error messages as M(edgeops.cloudflare.tunnel_token), and runs on the
     controller. An option it does not know, or a value of the wrong type, fails before any request.
   - "The token is a secret; put C(no_log: true) on tasks that use it."
-  - Use it in a task's option or C(vars), never in C(ansible.builtin.set_fact): a fact lives on for the rest of the play
-    and a fact cache stores it.
+  - Use it in a task's option or C(vars), never in C(ansible.builtin.set_fact), because a fact lives on for the rest of
+    the play and a fact cache stores it.
   - Under C(--check), a tunnel that an earlier task of the play would create (named by the stand-in id check mode gave
-    it, or by a name that does not exist yet) is assumed, as the modules do, and has no token yet: an empty string.
+    it, or by a name that does not exist yet) is assumed, as the modules do, and has no token yet (an empty string).
 author:
   - edgeops maintainers (@edgeops)
 options:

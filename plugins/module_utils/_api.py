@@ -16,7 +16,7 @@ import random
 import re
 import time
 import traceback
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from ._common import has_stand_in
 
@@ -240,20 +240,36 @@ class RequestBudget(object):
 
 
 def _transport_failure(exc):
-    """Describe a requests exception and whether the request may have reached the server."""
+    """Describe a requests exception: (reason, whether the request may have reached the server,
+    whether trying again may help).
+
+    A refused connection is the one failure not worth repeating: nothing listens at that address
+    and port, which is a wrong base URL far more often than a passing fault (Cloudflare's edge
+    answers an overloaded API with 429 or 5xx, it does not refuse connections). Five retries
+    would only hide the cause for half a minute.
+    """
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connection timed out", False
+        return "connection timed out", False, True
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "timed out waiting for the response", True
+        return "timed out waiting for the response", True, True
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error (check validate_certs and ca_path)", False
+        return "TLS error (check validate_certs and ca_path)", False, True
     if isinstance(exc, requests.exceptions.ConnectionError):
         reason = exc.args[0] if exc.args else None
         reason = getattr(reason, "reason", reason)
         if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return "could not connect to the API", False
-        return "connection closed before a response arrived", True
-    return "request failed (%s)" % type(exc).__name__, True
+            cause = reason.__cause__ or reason.__context__
+            if isinstance(cause, ConnectionRefusedError):
+                return "connection refused: nothing listens there (check api_base_url or CLOUDFLARE_BASE_URL)", False, False
+            return "could not connect to the API", False, True
+        return "connection closed before a response arrived", True, True
+    return "request failed (%s)" % type(exc).__name__, True, True
+
+
+def shown_url(url):
+    """A URL for messages, without any user name or password in it."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class CloudflareClient(object):
@@ -320,12 +336,12 @@ class CloudflareClient(object):
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
             except requests.exceptions.RequestException as exc:
-                reason, sent = _transport_failure(exc)
-                if can_retry and (idempotent or not sent):
+                reason, sent, transient = _transport_failure(exc)
+                if can_retry and transient and (idempotent or not sent):
                     maybe_applied = maybe_applied or sent
                     self.sleep(self.backoff(attempt))
                     continue
-                raise CloudflareTransportError(method, path, reason, sent)
+                raise CloudflareTransportError(method, path, "%s, at %s" % (reason, shown_url(self.base_url)), sent)
             self.budget.learn(response.headers)
             status = response.status_code
             if status == 429 and can_retry:

@@ -60,7 +60,7 @@ def origin_request_option_spec():
 
 def ingress_rule_option_spec():
     return dict(
-        hostname=dict(type="str", required=True),
+        hostname=dict(type="str"),  # required, but check_ingress says why a rule without one is wrong
         path=dict(type="str"),
         service=dict(type="str"),
         origin_request=dict(type="dict", options=origin_request_option_spec()),
@@ -143,20 +143,31 @@ def check_origin_request(options, where):
             raise ModuleError("%s: access.team_name must not be empty." % where)
 
 
+def catch_all_among_rules(where, last, rule):
+    """The error for a rule that matches every request: the catch-all, which the module keeps last itself."""
+    what = "has no hostname" if not normalise_hostname(rule.get("hostname")) else "is for every hostname and path"
+    position = ("" if last else ", and it is not last: cloudflared would never reach the rules after it")
+    service = " (%s)" % rule["service"].strip() if (rule.get("service") or "").strip() else ""
+    return ModuleError("%s %s, so it matches every request: it is a catch-all rule%s. The module adds the catch-all "
+                       "itself, always last: set catch_all_service%s instead of listing it in ingress."
+                       % (where, what, position, " to its service" + service if service else ""))
+
+
 def check_ingress(rules, state, mode):
     """The ``ingress`` option in canonical form (hostname normalised, an empty path none, the service
     stripped); raises ModuleError naming the rule and what is wrong."""
     seen = {}
     canonical = []
-    for index, rule in enumerate(rules or []):
+    rules = rules or []
+    for index, rule in enumerate(rules):
         where = "ingress[%d]" % index
+        host = normalise_hostname(rule.get("hostname"))
+        if not host or (host == "*" and not rule.get("path")):
+            raise catch_all_among_rules(where, index == len(rules) - 1, rule)
         rule = dict(rule, hostname=rule_hostname(rule.get("hostname"), where), path=check_path(rule.get("path"), where))
         if state == "present":
             rule["service"] = check_service(rule.get("service"), where)
             check_origin_request(rule.get("origin_request"), where + ".origin_request")
-            if rule["hostname"] == "*" and rule["path"] is None:
-                raise ModuleError("%s: a rule for every hostname and path is the catch-all, which must be last; "
-                                  "set catch_all_service instead." % where)
         # With state=absent, service and origin_request are ignored: one task can toggle its state.
         key = (rule["hostname"], rule["path"])
         if key in seen:

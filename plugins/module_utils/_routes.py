@@ -126,6 +126,12 @@ class Route(Collection):
         return route
 
 
+def exact_network(network):
+    """The route list's query for one network exactly: the API has only subset and superset filters,
+    and only the network itself is both."""
+    return {"network_subset": network, "network_superset": network}
+
+
 class TunnelRoute(Route):
     """A CIDR route: natural key (network as Cloudflare stores it, virtual network)."""
 
@@ -150,9 +156,8 @@ class TunnelRoute(Route):
                                      "virtual network %r" % vnet if vnet else "the default virtual network")
 
     def lookup_query(self):
-        network = self.wanted_value("network")
-        return dict(self.live_filter, network_subset=network, network_superset=network,
-                    virtual_network_id=self.wanted_value("virtual_network_id"))
+        return dict(self.live_filter, virtual_network_id=self.wanted_value("virtual_network_id"),
+                    **exact_network(self.wanted_value("network")))
 
 
 class HostnameRoute(Route):
@@ -192,8 +197,8 @@ class VirtualNetworkListing(Listing):
     forms = {"id": uuid, "name": name}
 
 
-IP_EXCLUSIVE = ("tunnel", "network_subset", "network_superset", "comment", "route_id", "tunnel_types", "existed_at",
-                "is_deleted")
+IP_EXCLUSIVE = ("tunnel", "network", "network_subset", "network_superset", "comment", "route_id", "tunnel_types",
+                "existed_at", "is_deleted")
 
 
 class TunnelRouteListing(Listing):
@@ -203,7 +208,7 @@ class TunnelRouteListing(Listing):
     filters = (("comment", "comment"), ("is_deleted", "is_deleted"), ("network_subset", "network_subset"),
                ("network_superset", "network_superset"), ("existed_at", "existed_at"), ("route_id", "route_id"),
                ("tunnel_types", "tun_types"))
-    forms = {"network_subset": ip_network, "network_superset": ip_network, "ip": ip_address, "comment": text,
+    forms = {"network": ip_network, "network_subset": ip_network, "network_superset": ip_network, "ip": ip_address, "comment": text,
              "route_id": uuid, "existed_at": timestamp, "tunnel": name_or_uuid, "virtual_network": name_or_uuid}
     references = (Reference("tunnel", "tunnel_id", tunnel_class),
                   Reference("virtual_network", "virtual_network_id", lambda params: VirtualNetwork))
@@ -214,6 +219,16 @@ class TunnelRouteListing(Listing):
         if params.get("ip") is not None and others:
             raise ModuleError("ip finds the live route serving one address and takes only virtual_network as a filter, "
                               "not %s." % ", ".join(others))
+        loose = [option for option in ("network_subset", "network_superset") if params.get(option)]
+        if params.get("network") is not None and loose:
+            raise ModuleError("network lists the routes of exactly that network; it cannot be combined with %s."
+                              % " or ".join(loose))
+
+    def query(self):
+        query = super(TunnelRouteListing, self).query()
+        if self.params.get("network") is not None:
+            query.update(exact_network(self.params["network"]))
+        return query
 
     def fetch(self):
         if self.params.get("ip") is None:

@@ -205,17 +205,23 @@ dns_records_removed:
     - The DNS records that pointed at the tunnel and were (or in check mode would be) removed with O(delete_dns_records),
       each with C(id), C(zone_id), C(zone_name), C(name), C(type) (V(CNAME)), C(content)
       (C(<tunnel id>.cfargotunnel.com)) and C(proxied), as in RV(edgeops.cloudflare.cfd_tunnel_config#module:dns_records).
-  returned: when O(state=absent) deletes the tunnel (or would) and O(delete_dns_records=true)
+    - Empty when nothing was removed (without O(delete_dns_records), or for a tunnel assumed in check mode).
+  returned: always
   type: list
   elements: dict
 connections_removed:
-  description: UUIDs of the connectors whose connections were (or would be) removed with O(cleanup_connections).
-  returned: when O(cleanup_connections=true)
+  description:
+    - UUIDs of the connectors whose connections were (or would be) removed with O(cleanup_connections).
+    - Empty when nothing was removed.
+  returned: always
   type: list
   elements: str
 routes_removed:
-  description: The CIDR and hostname routes of the tunnel that were (or in check mode would be) removed with O(delete_routes).
-  returned: when O(state=absent) deletes the tunnel (or would) and O(delete_routes=true)
+  description:
+    - The CIDR and hostname routes of the tunnel that were (or in check mode would be) removed with O(delete_routes).
+    - Empty when nothing was removed (without O(delete_routes), or for a tunnel assumed in check mode). Without
+      O(delete_routes) the API deletes the tunnel's CIDR routes with it all the same, unlisted.
+  returned: always
   type: list
   elements: dict
   contains:

@@ -68,8 +68,9 @@ options:
           - Public hostname, like V(app.example.com), or a wildcard V(*.example.com) (the V(*) only as the whole
             leftmost label). V(*) alone matches every hostname and needs O(ingress[].path).
           - Compared without case and without a trailing dot.
+          - Every rule needs one. A rule without a hostname matches every request, which makes it the catch-all;
+            the task fails naming it, before any request (set O(catch_all_service) instead).
         type: str
-        required: true
       path:
         description:
           - Regular expression matched against the request path, like V(^/api/). Omitted or empty, the rule
@@ -278,9 +279,11 @@ hostnames:
   elements: str
 dns_records:
   description:
-    - The DNS records the task looked at, with what it did to each (V(created), V(updated), V(replaced),
-      V(unchanged) or V(deleted)). In check mode, what it would do (C(id) is null for a record it would create).
-  returned: when O(dns=true)
+    - 'The DNS records the task looked at, with what it did to each (V(created), V(updated), V(replaced),
+      V(unchanged) or V(deleted)). In check mode, what it would do (C(id) is a stand-in,
+      V((known after apply: DNS record <hostname>\)), for a record it would create).'
+    - Empty without O(dns=true).
+  returned: always
   type: list
   elements: dict
   contains:

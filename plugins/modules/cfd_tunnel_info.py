@@ -60,6 +60,11 @@ options:
     description:
       - Wait until the one matched tunnel meets every condition given, polling the API. Needs O(id) or
         O(name). On timeout the task fails and reports the last state seen.
+      - A tunnel becomes healthy only when a connector runs with its token (cloudflared, for example through the
+        P(edgeops.cloudflare.cloudflared#role) role); the API cannot start one. Without a connector the task waits for
+        the whole O(wait_for.timeout) and fails.
+      - In check mode, a tunnel that does not exist yet (named by the stand-in id check mode gave it, or by a name that
+        matches nothing) is one an earlier task would create, so the task does not wait and warns what a real run waits for.
     type: dict
     suboptions:
       status:

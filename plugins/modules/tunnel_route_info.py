@@ -27,6 +27,12 @@ options:
   virtual_network:
     description: Only routes in this virtual network (name or UUID).
     type: str
+  network:
+    description:
+      - Only routes of exactly this network (CIDR), compared in the form Cloudflare stores it (host bits masked, IPv6
+        compressed), so V(10.0.0.7/24) finds the route of V(10.0.0.0/24).
+      - Cannot be combined with O(network_subset) or O(network_superset).
+    type: str
   network_subset:
     description: Only routes whose network lies within this CIDR.
     type: str
@@ -54,6 +60,12 @@ EXAMPLES = r"""
     ip: 10.0.0.17
   register: serving
 
+- name: The route of 10.0.0.0/24 in the virtual network lab, if there is one
+  edgeops.cloudflare.tunnel_route_info:
+    network: 10.0.0.0/24
+    virtual_network: lab
+  register: lab_route
+
 - name: Every route through the tunnel office-gw
   edgeops.cloudflare.tunnel_route_info:
     tunnel: office-gw
@@ -74,7 +86,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import TunnelRouteListing
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES
 
-FILTERS = ("ip", "tunnel", "virtual_network", "network_subset", "network_superset", "comment", "route_id", "existed_at")
+FILTERS = ("ip", "tunnel", "virtual_network", "network", "network_subset", "network_superset", "comment", "route_id", "existed_at")
 TASK = Task(TunnelRouteListing, dict(
     dict((option, dict(type="str")) for option in FILTERS),
     tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),

@@ -111,8 +111,10 @@ previous_default:
   returned: when the task makes another network the default
   type: dict
 routes_removed:
-  description: Routes deleted with the network (O(force=true)); each with C(id), C(network) and C(tunnel_id).
-  returned: when O(state=absent) deletes a network
+  description:
+    - Routes deleted with the network (O(force=true)); each with C(id), C(network) and C(tunnel_id).
+    - Empty when none was.
+  returned: always
   type: list
   elements: dict
 """

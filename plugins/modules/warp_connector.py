@@ -134,7 +134,8 @@ routes_removed:
     - The CIDR and hostname routes of the WARP connector that were (or in check mode would be) removed with
       O(delete_routes), each with C(id), C(kind) and the fields of its kind, as in
       RV(edgeops.cloudflare.cfd_tunnel#module:routes_removed).
-  returned: when O(state=absent) deletes the WARP connector (or would) and O(delete_routes=true)
+    - Empty when nothing was removed.
+  returned: always
   type: list
   elements: dict
 """

@@ -155,17 +155,32 @@ def test_dropped_get_is_retried(client, emulator, sleeps):
     assert len(sleeps) == 1
 
 
-def test_post_to_a_closed_port_is_retried_because_it_never_arrived(sleeps):
+def closed_port():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now: connection refused
-    client = CloudflareClient("http://127.0.0.1:%d/client/v4" % port, api_token="t", retries=2, sleep=sleeps.append)
+    return port
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_refused_connection_fails_at_once_naming_the_url(sleeps, method):
+    url = "http://127.0.0.1:%d/client/v4" % closed_port()
+    client = CloudflareClient(url, api_token="t", sleep=sleeps.append)  # the default retries
+    with pytest.raises(CloudflareTransportError) as info:
+        client.request(method, "/accounts/x/cfd_tunnel", json={"name": "n"} if method == "POST" else None)
+    assert info.value.sent is False and client.request_count == 1 and sleeps == []
+    assert str(info.value) == ("Cloudflare API request failed (no HTTP response) on %s /accounts/x/cfd_tunnel: connection "
+                               "refused: nothing listens there (check api_base_url or CLOUDFLARE_BASE_URL), at %s" % (method, url))
+
+
+def test_a_failure_to_connect_for_another_reason_is_retried_and_names_the_url_without_credentials(sleeps):
+    # .invalid never resolves (RFC 6761): the request never left, so even a POST may be tried again.
+    client = CloudflareClient("http://user:pass@api.example.invalid/client/v4", api_token="t", retries=2, sleep=sleeps.append)
     with pytest.raises(CloudflareTransportError) as info:
         client.post("/accounts/x/cfd_tunnel", {"name": "n"})
-    assert info.value.sent is False
-    assert client.request_count == 3 and len(sleeps) == 2
-    assert "could not connect" in str(info.value)
+    assert info.value.sent is False and client.request_count == 3 and len(sleeps) == 2
+    assert str(info.value).endswith("could not connect to the API, at http://api.example.invalid/client/v4")
 
 
 def test_read_timeout_on_get_is_retried_then_reported(emulator, sleeps):

@@ -507,7 +507,16 @@ BAD = [
     (dict(ingress=[{"hostname": "https://app.example.com", "service": "http://x:1"}]), "without scheme"),
     (dict(ingress=[{"hostname": "localhost", "service": "http://x:1"}]),
      "'localhost' is not a valid hostname (labels of letters, digits, - and _, at most 253 characters, at least 2 labels)"),
-    (dict(ingress=[{"hostname": "*", "service": "http://x:1"}]), "catch-all, which must be last"),
+    (dict(ingress=[{"hostname": "*", "service": "http://x:1"}]),
+     "ingress[0] is for every hostname and path, so it matches every request: it is a catch-all rule. The module adds the "
+     "catch-all itself, always last: set catch_all_service to its service (http://x:1) instead of listing it in ingress."),
+    # A rule without a hostname in the middle: what cloudflared's own config would call the catch-all.
+    (dict(ingress=[APP, {"service": "http_status:404"}, API]),
+     "ingress[1] has no hostname, so it matches every request: it is a catch-all rule, and it is not last: cloudflared "
+     "would never reach the rules after it. The module adds the catch-all itself, always last: set catch_all_service to "
+     "its service (http_status:404) instead of listing it in ingress."),
+    (dict(ingress=[APP, {"hostname": " ", "service": "http_status:404"}]), "ingress[1] has no hostname, so it matches every"),
+    (dict(state="absent", ingress=[{"path": "^/old/"}]), "ingress[0] has no hostname"),
     (dict(ingress=[APP, dict(APP, service="http://localhost:1")]), "ingress[1] repeats hostname 'app.example.com'"),
     (dict(ingress=[API, dict(API, hostname="APP.example.com.")]), "with path '^/api/'"),
     (dict(ingress=[dict(APP, path="([")]), "not a valid regular expression"),

@@ -60,6 +60,10 @@ def test_lists_live_routes_in_one_request(run_module, world):
     (dict(network_subset="10.0.7.1/16"), {"network_subset": "10.0.0.0/16"}, ["lan", "stage"]),
     (dict(network_superset="10.0.0.0/24"), {"network_superset": "10.0.0.0/24"}, ["lan", "wide", "stage"]),
     (dict(network_superset="2001:DB8:1::/48"), {"network_superset": "2001:db8:1::/48"}, ["v6"]),
+    # network: exactly that network (the API's subset and superset filters at once), in every virtual network
+    (dict(network="10.0.0.7/24"), {"network_subset": "10.0.0.0/24", "network_superset": "10.0.0.0/24"}, ["lan", "stage"]),
+    (dict(network="10.0.0.0/8"), {"network_subset": "10.0.0.0/8", "network_superset": "10.0.0.0/8"}, ["wide"]),
+    (dict(network="10.9.0.0/16"), {"network_subset": "10.9.0.0/16", "network_superset": "10.9.0.0/16"}, []),
     (dict(route_id="ROUTE"), {}, ["wide"]),
     (dict(tunnel_types=["warp_connector"]), {"tun_types": "warp_connector"}, ["v6", "stage"]),
     (dict(tunnel_types=["cfd_tunnel", "warp_connector"]), {"tun_types": ["cfd_tunnel", "warp_connector"]},  # repeated keys
@@ -164,4 +168,16 @@ def test_ip_refuses_filters_it_cannot_apply_before_any_request(run_module, args,
     result = run_module(tunnel_route_info, dict(ip="10.0.0.1", **args))
     assert result["failed"] is True
     assert result["msg"] == "ip finds the live route serving one address and takes only virtual_network as a filter, not %s." % named
+    assert run_module.requests() == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(network="10.0.0.0/24", network_subset="10.0.0.0/8"),
+     "network lists the routes of exactly that network; it cannot be combined with network_subset."),
+    (dict(network="10.0.0.0/24", ip="10.0.0.1"), "ip finds the live route serving one address and takes only virtual_network"),
+    (dict(network="10.0.0.0/33"), "network must be an IPv4 or IPv6 network in CIDR form"),
+])
+def test_the_exact_network_filter_is_checked_before_any_request(run_module, world, args, message):
+    result = run_module(tunnel_route_info, args)
+    assert result["failed"] is True and result["msg"].startswith(message), result["msg"]
     assert run_module.requests() == []
