@@ -8,11 +8,12 @@ PYTHON := .venv/bin/python
 # Subset of test phases, e.g. `make test PHASES=units,sanity` (copy always runs first).
 PHASES ?=
 
-.PHONY: help bootstrap test demo phases clean
+.PHONY: help bootstrap test demo emulator phases clean
 
 help:
 	@echo "make test       bootstrap, then every test phase; ends with 'N passed, N failed'"
 	@echo "make demo       light bootstrap (.venv-demo), then the demo against the local API emulator"
+	@echo "make emulator   the API emulator in the foreground, printing the exports for the README's ad-hoc commands"
 	@echo "make bootstrap  only prepare .venv and the test tools"
 	@echo "make phases     list the test phases (select some with PHASES=a,b)"
 	@echo "make clean      remove build/ (the collection copy, logs, artifacts)"
@@ -31,6 +32,11 @@ phases: bootstrap
 demo:
 	@scripts/bootstrap-demo.sh
 	@bash scripts/demo.sh
+
+# EMULATOR_PORT=0 picks a free port instead of 8787.
+emulator:
+	@scripts/bootstrap-demo.sh >&2
+	@bash scripts/emulator.sh
 
 clean:
 	rm -rf build

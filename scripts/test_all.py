@@ -426,7 +426,6 @@ def integration_run(tally, path, venv):
 
 
 TEST_TOOLS = ('pytest', 'ansible-lint', 'antsibull-docs', 'antsibull-changelog', 'openapi-core', 'playwright', 'sphinx')
-EMULATOR_ACCOUNT = 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5'
 
 
 def readme_adhoc_commands():
@@ -447,9 +446,39 @@ def readme_adhoc_commands():
     return commands
 
 
+def emulator_exports(venv):
+    """``scripts/emulator.sh`` (what ``make emulator`` runs) started with the light venv on a free port:
+    (its process, the environment of the ``export`` lines it printed), or (process, None)."""
+    proc = subprocess.Popen(['bash', os.path.join(DEST, 'scripts', 'emulator.sh')], cwd=DEST, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            env=test_env(VENV=venv, EMULATOR_PORT='0'))
+    exported = {}
+    with open(os.path.join(LOGS, 'demo-make-emulator.log'), 'w', encoding='utf-8') as log:
+        for line in proc.stdout:
+            log.write(line)
+            match = re.match(r'^export (\w+)=(.*)$', line.strip())
+            if match:
+                exported[match.group(1)] = match.group(2)
+            if 'PATH' in exported:  # the last line it prints
+                break
+    if 'PATH' not in exported:
+        return proc, None
+    env = dict(os.environ)
+    env.pop('ANSIBLE_COLLECTIONS_PATH', None)
+    for name in list(env):
+        if name.startswith('CLOUDFLARE_'):
+            del env[name]
+    for name, value in exported.items():
+        env[name] = os.path.expandvars(shlex.split(value)[0]) if name == 'PATH' else value
+    return proc, env
+
+
+NOISE = 'CryptographyDeprecationWarning'
+
+
 def phase_demo(tally):
-    """What a user gets from `make demo`: a light venv (no test tool) that runs the demo, and the
-    README's ad-hoc commands run with it against the emulator."""
+    """What a user gets from `make demo`: a light venv (no test tool) that runs the demo, in check mode
+    first, and `make emulator`, whose printed environment runs the README's ad-hoc commands."""
     venv = os.path.join(BUILD, 'demo-venv')
     rc, _lines = run(['bash', os.path.join(DEST, 'scripts', 'bootstrap-demo.sh')], 'demo-bootstrap',
                      env=test_env(DEMO_VENV=venv))
@@ -460,39 +489,36 @@ def phase_demo(tally):
     heavy = sorted(installed.intersection(TEST_TOOLS))
     tally.check(rc == 0 and not heavy and 'ansible-core' in installed,
                 'the demo venv holds ansible-core and no test tool%s' % (' (found: %s)' % ', '.join(heavy) if heavy else ''))
+    rc, lines = run(['bash', os.path.join(DEST, 'scripts', 'demo.sh'), '--check', '--diff'], 'demo-check', env=test_env(VENV=venv))
+    tally.check(rc == 0 and any(re.search(r'localhost +: ok=\d+ +changed=[1-9]', line) for line in lines),
+                'the demo runs to the end under --check --diff on an empty account, predicting changes')
+    noisy = [line for line in lines if NOISE in line]
     rc, lines = run(['bash', os.path.join(DEST, 'scripts', 'demo.sh')], 'demo', env=test_env(VENV=venv))
     tally.check(rc == 0 and any('demo: OK, nothing left behind' in line for line in lines),
                 'the demo runs with the light venv and leaves nothing behind')
+    noisy += [line for line in lines if NOISE in line]
     commands = readme_adhoc_commands()
     if not tally.check(len(commands) >= 3, "README.md's ad-hoc section has commands to run (found %d)" % len(commands)):
         return
-    port_file = os.path.join(BUILD, 'demo-emulator.port')
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    emulator = subprocess.Popen([tool('python'), '-m', 'tests.emulator', '--port', '0',
-                                 '--port-file', port_file], cwd=DEST, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+    emulator, env = emulator_exports(venv)
     try:
-        port = ''
-        for _attempt in range(100):
-            if os.path.exists(port_file):
-                with open(port_file, encoding='utf-8') as handle:
-                    port = handle.read().strip()
-            if port:
-                break
-            time.sleep(0.1)
-        env = test_env(venv, CLOUDFLARE_API_TOKEN='emulator-write-token', CLOUDFLARE_ACCOUNT_ID=EMULATOR_ACCOUNT,
-                       CLOUDFLARE_BASE_URL='http://127.0.0.1:%s/client/v4' % port, ANSIBLE_LOCALHOST_WARNING='false',
-                       ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
+        if not tally.check(env is not None, 'make emulator (scripts/emulator.sh) starts the emulator and prints the exports'):
+            return
         for number, argv in enumerate(commands, 1):
             label = ' '.join(argv[3:])[:90]
-            argv = [argv[0], '-e', 'ansible_python_interpreter=%s' % os.path.join(venv, 'bin', 'python')] + argv[1:]
+            # Run as a newcomer would, with only what make emulator printed: its PATH finds the demo's ansible.
             rc, lines = run(argv, 'readme-adhoc-%d' % number, env=env)
             leaked = any('emulator-write-token' in line for line in lines)
             tally.check(rc == 0 and not leaked, 'README ad-hoc command %d works: %s' % (number, label))
+            noisy += [line for line in lines if NOISE in line]
+            if '--check' in argv and any('state=absent' in arg for arg in argv):
+                text = '\n'.join(lines)
+                tally.check('"routes_removed": [' in text and '"network": "10.0.0.0/24"' in text,
+                            "README ad-hoc command %d lists the route the tunnel's delete takes with it" % number)
     finally:
         os.killpg(emulator.pid, signal.SIGTERM)
         emulator.wait(10)
+    tally.check(not noisy, 'no demo venv command prints a %s%s' % (NOISE, ' (%s)' % noisy[0].strip() if noisy else ''))
 
 
 def phase_role(tally, echo=True):

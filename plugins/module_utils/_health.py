@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._common import ModuleError, known, uuid
+from ._common import ModuleError, known, stand_in_for, uuid
 from ._ingress import stored_configuration
 from ._tunnels import TunnelListing
 
@@ -141,7 +141,8 @@ class TunnelInfo(TunnelListing):
         return True
 
     def wait_target(self):
-        return "tunnel %s" % (self.params.get("id") or self.params.get("name"))
+        # A stand-in id reads as what it stands for: "tunnel web".
+        return stand_in_for(self.params.get("id")) or "tunnel %s" % (self.params.get("id") or self.params.get("name"))
 
     def wanted_state(self):
         wait = self.params["wait_for"]

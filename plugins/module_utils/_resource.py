@@ -396,6 +396,9 @@ class Collection(Work):
         """:meth:`steps`, but none for an object assumed in check mode: what it would have by then
         (records, routes, connections made for it earlier in this check run) does not exist yet."""
         if current is not None and not known(current.get("id")):
+            if self.state == "absent":
+                self.warnings.append("Check mode: what earlier tasks of this run would add to %s %s does not exist yet, so "
+                                     "what a real run removes with it is not listed here." % (self.noun, current.get(self.key[0])))
             return []
         return self.steps(current)
 

@@ -3,11 +3,12 @@
 # modules read (CLOUDFLARE_BASE_URL, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN) plus
 # EMULATOR_ROOT for the control endpoints. Needs COLLECTION_ROOT (the collection's root) and
 # EMULATOR_PYTHON (a Python with Flask); EMULATOR_CONFIG, when set, is the absolute path of a
-# --config JSON file. The caller stops it with stop_emulator, usually in a trap.
-# Used by the integration targets (setup_emulator) and by scripts/demo.sh.
+# --config JSON file; EMULATOR_PORT, when set, the port (default: a free one). The caller stops it
+# with stop_emulator, usually in a trap.
+# Used by the integration targets (setup_emulator), scripts/demo.sh and scripts/emulator.sh.
 
 EMULATOR_DIR="$(mktemp -d)"
-(cd "$COLLECTION_ROOT" && exec "$EMULATOR_PYTHON" -m tests.emulator --port 0 --port-file "$EMULATOR_DIR/port" \
+(cd "$COLLECTION_ROOT" && exec "$EMULATOR_PYTHON" -m tests.emulator --port "${EMULATOR_PORT:-0}" --port-file "$EMULATOR_DIR/port" \
     ${EMULATOR_CONFIG:+--config "$EMULATOR_CONFIG"}) \
     >"$EMULATOR_DIR/log" 2>&1 &
 EMULATOR_PID=$!

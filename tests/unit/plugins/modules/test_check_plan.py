@@ -85,8 +85,8 @@ def test_waiting_for_a_planned_tunnel_says_what_a_real_run_waits_for(run_module,
     tunnel = result["tunnels"][0]
     assert tunnel["id"] == TUNNEL and tunnel["name"] == "web" and tunnel["status"] == "inactive"
     assert tunnel["connectors"] == [] and tunnel["config"]["ingress"] == [] and tunnel["health"]["replicas"] == 0
-    assert ("Check mode: a real run waits here up to 120s for tunnel %s: status in healthy and at least 1 serving connectors."
-            % TUNNEL) in result["warnings"]
+    assert ("Check mode: a real run waits here up to 120s for tunnel web: status in healthy and at least 1 serving "
+            "connectors.") in result["warnings"]
     assert run_module.requests() == []
 
 
@@ -120,6 +120,8 @@ def test_deleting_planned_objects_is_a_change_that_asks_nothing(run_module, plan
                                                  delete_dns_records=True, delete_routes=True), check_mode=True, diff=True))
     assert tunnel["changed"] is True and tunnel["diff"]["before"]["name"] == "web" and tunnel["diff"]["after"] == {}
     assert tunnel["dns_records_removed"] == [] and tunnel["routes_removed"] == [] and tunnel["connections_removed"] == []
+    assert ("Check mode: what earlier tasks of this run would add to tunnel web does not exist yet, so what a real run "
+            "removes with it is not listed here.") in tunnel["warnings"]
     vnet = assumed(run_module(virtual_network, dict(id=planned["vnet"], state="absent"), check_mode=True))
     assert vnet["changed"] is True and vnet["virtual_network"]["name"] == "lab" and vnet["routes_removed"] == []
     warp = assumed(run_module(warp_connector, dict(id=planned["warp"], state="absent", delete_routes=True), check_mode=True))
