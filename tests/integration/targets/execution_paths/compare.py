@@ -53,7 +53,8 @@ def expectations(results):
             value = value[key] if isinstance(value, dict) and key in value else None
         return value
     checks = {
-        "check mode predicts a create": get("r_create_check", "changed") is True and get("r_create_check", "tunnel", "id") is None,
+        "check mode predicts a create": get("r_create_check", "changed") is True
+        and get("r_create_check", "tunnel", "id") == "(known after apply: tunnel paths-web)",
         "diff is returned": get("r_create", "diff", "before") == {},
         "the rerun changes nothing": get("r_rerun", "changed") is False,
         "a no_log value is masked in the result": get("r_masked", "tunnel", "name") == "paths-********",
