@@ -384,8 +384,6 @@ class Collection(Work):
         obj["id"] = stand_in_id
         return obj
 
-
-
     def steps(self, current):
         """Side effects of this task on ``current`` (the object before the main write), planned
         before anything is written: a list of Steps, applied after a create/update, or before

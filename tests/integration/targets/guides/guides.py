@@ -303,8 +303,9 @@ def run_document(world, document):
         for part, texts in (("setup", document.setup), ("teardown", document.teardown)):
             if texts:
                 playbook = world.playbook("%s-%s" % (document.name, part), texts)
-                summary.append("%s: %s" % (part, run_part(world, "%s %s" % (document.name, part), playbook, inventory,
-                                                         document.every_run, empty_before=part == "setup")))
+                outcome = run_part(world, "%s %s" % (document.name, part), playbook, inventory, document.every_run,
+                                   empty_before=part == "setup")
+                summary.append("%s: %s" % (part, outcome))
         if document.teardown and world.live():
             raise Failure("%s: the teardown left %s" % (document.name, ", ".join(world.live())))
     finally:

@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source ../setup_emulator/emulator.sh
 
-EMULATOR_PYTHON="$EMULATOR_PYTHON" "$EMULATOR_PYTHON" guides.py "$COLLECTION_ROOT" "$@"
+export EMULATOR_PYTHON  # the plays' interpreter
+"$EMULATOR_PYTHON" guides.py "$COLLECTION_ROOT" "$@"
