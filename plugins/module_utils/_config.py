@@ -26,14 +26,14 @@ from ._resource import Document
 from ._tunnels import CfdTunnel, config_src_of
 
 
-def overwrite_mode(value):
+def overwrite_mode(value, option):
     """``dns_overwrite`` as one of never, orphaned, always (it takes booleans and ``orphaned``)."""
     if isinstance(value, str) and value.strip().lower() == "orphaned":
         return "orphaned"
     try:
         return "always" if boolean(value, strict=True) else "never"
     except TypeError:
-        raise ModuleError("dns_overwrite must be false, true or orphaned, got %r." % (value,))
+        raise ModuleError("%s must be false, true or orphaned, got %r." % (option, value))
 
 
 class TunnelConfig(Document):
@@ -48,15 +48,15 @@ class TunnelConfig(Document):
     parent = CfdTunnel
     subpath = "configurations"
 
+    forms = {"dns_overwrite": overwrite_mode}
+
     @classmethod
-    def check(cls, params):
-        super(TunnelConfig, cls).check(params)
-        check_ingress(params["ingress"], params["state"], params["mode"])
+    def validate(cls, params):
+        params["ingress"] = check_ingress(params["ingress"], params["state"], params["mode"])
         if params["state"] == "present":
             check_origin_request(params["origin_request"], "origin_request")
             if params["catch_all_service"] is not None:
-                check_service(params["catch_all_service"], "catch_all_service")
-        params["dns_overwrite"] = overwrite_mode(params["dns_overwrite"])
+                params["catch_all_service"] = check_service(params["catch_all_service"], "catch_all_service")
         if params["dns_overwrite"] != "never" and not params["dns"]:
             raise ModuleError("dns_overwrite only makes sense with dns: true.")
 

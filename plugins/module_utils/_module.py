@@ -45,6 +45,20 @@ def cloudflare_argument_spec():
     )
 
 
+def state_spec(**more):
+    """The ``state`` option, and more options."""
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]))
+    spec.update(more)
+    return spec
+
+
+def object_spec(**more):
+    """Options of a module that manages one object named by ``name`` or ``id`` (see NAMED), and more."""
+    return state_spec(name=dict(type="str"), id=dict(type="str"), **more)
+
+
+NAMED = dict(required_one_of=[["name", "id"]])  # the constraint that goes with object_spec
+
 SHARED_CONSTRAINTS = dict(
     mutually_exclusive=[["api_token", "api_key"], ["api_token", "api_email"]],
     required_together=[["api_email", "api_key"]],
@@ -60,11 +74,19 @@ class Task(object):
 
     def __init__(self, work, argument_spec, **constraints):
         self.work = work
+        self.options = argument_spec
+        self.own_constraints = constraints
         self.argument_spec = cloudflare_argument_spec()
         self.argument_spec.update(argument_spec)
         self.constraints = dict((key, list(value)) for key, value in SHARED_CONSTRAINTS.items())
         for key, value in constraints.items():
             self.constraints[key] = self.constraints.get(key, []) + list(value)
+
+    def variant(self, drop=(), **options):
+        """The same work with some of its own options dropped and others added (a lookup's spec)."""
+        spec = dict((option, value) for option, value in self.options.items() if option not in drop)
+        spec.update(options)
+        return Task(self.work, spec, **self.own_constraints)
 
     def module(self):
         return AnsibleModule(argument_spec=self.argument_spec, supports_check_mode=True, **self.constraints)
@@ -159,7 +181,7 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
         if REQUESTS_IMPORT_ERROR:
             return dict(failed=True, msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR), secrets
         resolve_connection(params, environ)
-        task.work.check(params)
+        params = task.work.check(params)  # the canonical form, from here on
         credentials = resolve_credentials(params, environ)
         secrets.update(value for key, value in credentials.items() if key != "api_email" and value)
         client = new_client(params, credentials)

@@ -315,14 +315,11 @@ dns_records:
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._config import TunnelConfig
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ingress import ingress_rule_option_spec, origin_request_option_spec
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task, object_spec
 
 TASK = Task(
     TunnelConfig,
-    dict(
-        name=dict(type="str"),
-        id=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
+    object_spec(
         mode=dict(type="str", default="merge", choices=["merge", "replace"]),
         ingress=dict(type="list", elements="dict", default=[], options=ingress_rule_option_spec()),
         origin_request=dict(type="dict", options=origin_request_option_spec()),
@@ -331,7 +328,7 @@ TASK = Task(
         dns_overwrite=dict(type="raw", default=False),
         strict_order=dict(type="bool", default=False),
     ),
-    required_one_of=[["name", "id"]],
+    **NAMED
 )
 
 main = TASK.main

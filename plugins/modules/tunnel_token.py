@@ -180,8 +180,9 @@ token_type:
   sample: tunnel
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TunnelToken
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._files import dest_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tokens import TunnelToken
 
 TASK = Task(
     TunnelToken,
@@ -191,11 +192,9 @@ TASK = Task(
         tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
         token_type=dict(type="str", default="tunnel", choices=["tunnel", "management"], no_log=False),
         resources=dict(type="list", elements="str", default=["logs"], choices=["logs"]),
-        dest=dict(type="path"),
-        owner=dict(type="str"),
-        group=dict(type="str"),
+        **dest_spec()
     ),
-    required_one_of=[["name", "id"]],
+    **NAMED
 )
 
 main = TASK.main

@@ -141,10 +141,10 @@ routes_removed:
   elements: dict
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, tunnel_spec
 
-TASK = Task(WarpConnector, tunnel_spec(ha=dict(type="bool")), required_one_of=[["name", "id"]])
+TASK = Task(WarpConnector, tunnel_spec(ha=dict(type="bool")), **NAMED)
 
 main = TASK.main
 

@@ -9,6 +9,7 @@ source ../setup_emulator/emulator.sh
 
 run_playbook tokens.yml "$@"
 run_playbook lookup.yml "$@"
+run_playbook lookup_input.yml "$@"
 
 # ---- the -vvv no-leak run --------------------------------------------------------------
 LEAK_DIR="$(mktemp -d)"
