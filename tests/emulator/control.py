@@ -14,6 +14,7 @@
         [--config-version N|follow] [--pending-reconnect true|false]
     python -m tests.emulator.control --url URL unregister-connector CONNECTOR_ID
     python -m tests.emulator.control --url URL settings [--tunnel-delete-routes cascade|refuse]
+        [--per-page-over-max reject|clamp]
     python -m tests.emulator.control --url URL add-zone NAME
     python -m tests.emulator.control --url URL state
     python -m tests.emulator.control --url URL access [--team-name NAME|none]
@@ -185,6 +186,7 @@ def main(argv=None):
     unreg.add_argument("connector_id")
     settings = sub.add_parser("settings")
     settings.add_argument("--tunnel-delete-routes", choices=["cascade", "refuse"])
+    settings.add_argument("--per-page-over-max", choices=["reject", "clamp"])
     zone = sub.add_parser("add-zone")
     zone.add_argument("name")
     sub.add_parser("state")
@@ -242,7 +244,8 @@ def main(argv=None):
                 changes["pending_reconnect"] = args.pending_reconnect == "true"
             out = ctl.update_connector(args.connector_id, **changes)
         elif args.command == "settings":
-            changes = {"tunnel_delete_routes": args.tunnel_delete_routes} if args.tunnel_delete_routes else {}
+            changes = dict((key, getattr(args, key)) for key in ("tunnel_delete_routes", "per_page_over_max")
+                           if getattr(args, key))
             out = ctl.settings(**changes)
         elif args.command == "unregister-connector":
             out = ctl.unregister_connector(args.connector_id)

@@ -22,7 +22,7 @@ controls = Blueprint("access_controls", __name__)  # served outside /client/v4, 
 
 ACCESS = "/accounts/<account_id>/access"
 PER_PAGE_DEFAULT = 25
-PER_PAGE_MAX = 1000
+PER_PAGE_MAX = 100
 MAX_PUBLIC_DESTINATIONS = 5  # "5 domains per application" (account limits)
 # Go's time.ParseDuration syntax, as the schema describes durations ("300ms", "2h45m")
 DURATION = re.compile(r"^(?:0|[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|ms|s|m|h))+)$")

@@ -29,10 +29,12 @@ DEFAULT_CONFIG = {
     # what deleting a tunnel does to its routes (reference §6.9): "cascade" = its CIDR routes are
     # deleted with it (the current API); "refuse" = 400 1023 while it has live routes (the 2023 API)
     "tunnel_delete_routes": "cascade",
+    # a per_page above a list's maximum: "reject" (400) or "clamp" (pages of the maximum, reported in result_info)
+    "per_page_over_max": "reject",
 }
 
 # settings a test may change at run time (PATCH /_emulator/settings); reset restores the configured value
-SETTINGS = {"tunnel_delete_routes": ("cascade", "refuse")}
+SETTINGS = {"tunnel_delete_routes": ("cascade", "refuse"), "per_page_over_max": ("reject", "clamp")}
 
 # Permission groups a scoped token can hold; "tunnel" covers every endpoint outside /access
 TOKEN_GROUPS = ("tunnel", "access_apps", "access_service_tokens", "access_organizations")

@@ -250,7 +250,7 @@ def test_unknown_application_and_delete(api):
     api.fail("DELETE", APPS + "/" + created_app["id"], 404, 11021)
 
 
-def test_application_filters_and_paging(api):
+def test_application_filters_and_paging(api, emulator):
     for index in range(5):
         app(api, "app-%d" % index, "app%d.example.com" % index)
     wiki = app(api, "Wiki", "wiki.dev.example.com")
@@ -264,7 +264,9 @@ def test_application_filters_and_paging(api):
     assert [a["name"] for a in page] == ["app-4", "Wiki"]
     assert info == {"count": 2, "page": 2, "per_page": 4, "total_count": 6, "total_pages": 2}
     assert api.listing(APPS)[1]["per_page"] == 25
-    api.fail("GET", APPS, 400, 1001, params={"per_page": 1001})
+    api.fail("GET", APPS, 400, 1001, params={"per_page": 101})
+    emulator.control.settings(per_page_over_max="clamp")
+    assert api.listing(APPS, per_page=500)[1]["per_page"] == 100
 
 
 # -- service tokens -------------------------------------------------------------------------

@@ -125,5 +125,5 @@ def test_control_cli_connectors_and_settings(api, emulator):
     assert got["arch"] == "linux_386" and all(c["is_pending_reconnect"] for c in got["conns"])
     assert _cli(emulator, "update-connector", cid, "--config-version", "x").returncode != 0
     out = _cli(emulator, "settings", "--tunnel-delete-routes", "refuse")
-    assert out.returncode == 0 and json.loads(out.stdout) == {"tunnel_delete_routes": "refuse"}
-    assert json.loads(_cli(emulator, "settings").stdout) == {"tunnel_delete_routes": "refuse"}
+    assert out.returncode == 0 and json.loads(out.stdout) == {"tunnel_delete_routes": "refuse", "per_page_over_max": "reject"}
+    assert json.loads(_cli(emulator, "settings").stdout) == {"tunnel_delete_routes": "refuse", "per_page_over_max": "reject"}

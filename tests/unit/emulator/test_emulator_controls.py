@@ -147,7 +147,7 @@ def test_reset_empties_state_but_keeps_zones_and_credentials(api, emulator):
     state = emulator.control.state()
     assert state["tunnels"] == [] and state["routes"] == [] and state["hostname_routes"] == []
     assert [(v["name"], v["is_default_network"]) for v in state["virtual_networks"]] == [("default", True)]
-    assert state["settings"] == {"tunnel_delete_routes": "cascade"}
+    assert state["settings"] == {"tunnel_delete_routes": "cascade", "per_page_over_max": "reject"}
     assert state["dns_records"] == [] and state["faults"] == [] and state["request_count"] == 0
     zone_names = [z["name"] for z in state["zones"]]
     assert zone_names == ["example.com", "dev.example.com"]  # configured zones stay, added ones go

@@ -27,7 +27,7 @@ def tunnel_with_routes(api):
 
 
 def test_settings_default_to_the_current_api(emulator):
-    assert emulator.control.settings() == {"tunnel_delete_routes": "cascade"}
+    assert emulator.control.settings() == {"tunnel_delete_routes": "cascade", "per_page_over_max": "reject"}
 
 
 def test_cascade_deletes_cidr_routes_with_the_tunnel(api, emulator):
@@ -57,7 +57,7 @@ def test_cascade_applies_to_warp_connectors_too(api):
 
 
 def test_refuse_keeps_the_tunnel_while_routes_exist(api, emulator):
-    assert emulator.control.settings(tunnel_delete_routes="refuse") == {"tunnel_delete_routes": "refuse"}
+    assert emulator.control.settings(tunnel_delete_routes="refuse") == {"tunnel_delete_routes": "refuse", "per_page_over_max": "reject"}
     tun, cidr, host, dummy = tunnel_with_routes(api)
     path = TUNNELS + "/" + tun["id"]
     body = api.fail("DELETE", path, 400, 1023, json={})
@@ -87,15 +87,15 @@ def test_bad_settings_are_refused(emulator):
     for body in ({"tunnel_delete_routes": "maybe"}, {"nonsense": "x"}, ["cascade"]):
         resp = requests.patch(emulator.root_url + "/_emulator/settings", json=body, timeout=5)
         assert resp.status_code == 400, body
-    assert emulator.control.settings() == {"tunnel_delete_routes": "cascade"}
+    assert emulator.control.settings() == {"tunnel_delete_routes": "cascade", "per_page_over_max": "reject"}
 
 
 def test_configured_setting_is_what_reset_restores():
     st = State({"tunnel_delete_routes": "refuse"})
-    assert st.settings == {"tunnel_delete_routes": "refuse"}
+    assert st.settings == {"tunnel_delete_routes": "refuse", "per_page_over_max": "reject"}
     st.settings["tunnel_delete_routes"] = "cascade"
     st.reset()
-    assert st.settings == {"tunnel_delete_routes": "refuse"}
+    assert st.settings == {"tunnel_delete_routes": "refuse", "per_page_over_max": "reject"}
     with pytest.raises(Exception, match="tunnel_delete_routes"):
         State({"tunnel_delete_routes": "sometimes"})
 
