@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
-from ._api import DEFAULT_BASE_URL, REQUESTS_IMPORT_ERROR, CloudflareClient, CloudflareError, permission_needed, scrub
+from ._api import (DEFAULT_BASE_URL, RATE_LIMIT_RESERVE, REQUESTS_IMPORT_ERROR, CloudflareClient, CloudflareError,
+                   permission_needed, scrub)
 from ._common import ACCOUNT_ID_RE, ModuleError
 
 CREDENTIAL_VARIABLES = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY",
@@ -42,6 +43,7 @@ def cloudflare_argument_spec():
         timeout=dict(type="float", default=30),
         retries=dict(type="int", default=5),
         retry_max_wait=dict(type="int", default=300),
+        rate_limit_reserve=dict(type="int", default=RATE_LIMIT_RESERVE),
     )
 
 
@@ -149,13 +151,15 @@ def resolve_connection(params, environ):
     for name in ("retries", "retry_max_wait"):
         if params[name] < 0:
             raise ModuleError("%s must not be negative." % name)
+    if not 0 <= params["rate_limit_reserve"] < 100:
+        raise ModuleError("rate_limit_reserve must be a percentage from 0 to 99, got %s." % params["rate_limit_reserve"])
 
 
 def new_client(params, credentials):
     return CloudflareClient(
         base_url=params["api_base_url"], timeout=params["timeout"], retries=params["retries"],
         retry_max_wait=params["retry_max_wait"], validate_certs=params["validate_certs"],
-        ca_path=params["ca_path"], **credentials)
+        ca_path=params["ca_path"], rate_limit_reserve=params["rate_limit_reserve"], **credentials)
 
 
 def explain(exc, params):
@@ -176,7 +180,7 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
     environ = os.environ if environ is None else environ
     params = dict(params)
     secrets = set(value for value in (params.get("api_token"), params.get("api_key")) if value)
-    work = None
+    work = client = None
     try:
         if REQUESTS_IMPORT_ERROR:
             return dict(failed=True, msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR), secrets
@@ -200,4 +204,6 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
         if result.get("failed"):
             # A failure keeps the warnings the work gave before it (a lost response recovered, say).
             result["warnings"] = list(work.warnings) + [w for w in result.get("warnings", []) if w not in work.warnings]
+    if client is not None and client.notices:  # long waits for the API's rate limit are never silent
+        result["warnings"] = result.get("warnings", []) + client.notices
     return scrub(result, sorted(secrets)), secrets

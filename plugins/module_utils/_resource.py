@@ -698,7 +698,7 @@ class Listing(Work):
     path = None              # list path template
     result_key = None        # key of the list in the result
     collection = None        # the Collection of the listed objects: their view and stored forms
-    filters = ()             # (option, query key) pairs sent when the option is set; a list is sent as repeated keys
+    filters = ()             # (option, query key) pairs sent when the option is set; a list as repeated keys
     wait_option = None       # dict option that asks to wait (timeout, interval and conditions)
     per_page = None          # page size of the list calls (None: the client's largest)
 

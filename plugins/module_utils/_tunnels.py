@@ -13,8 +13,8 @@ from ._teamnet import routes_removal
 
 TUNNEL_FIELDS = ("id", "name", "account_tag", "config_src", "status", "created_at", "deleted_at",
                  "conns_active_at", "conns_inactive_at", "tun_type", "metadata")
-# Same fields as a cloudflared tunnel minus config_src, plus ha (when the API returns it).
-WARP_FIELDS = tuple(field for field in TUNNEL_FIELDS if field != "config_src") + ("ha",)
+# Same fields as a cloudflared tunnel minus config_src (the API's WARP objects have no ha field either).
+WARP_FIELDS = tuple(field for field in TUNNEL_FIELDS if field != "config_src")
 
 
 def config_src_of(tunnel):
@@ -125,11 +125,6 @@ class WarpConnector(TunnelResource):
     create_only = ("ha",)
     write_only = (WriteOnly("tunnel_secret", form=tunnel_secret, generate=new_tunnel_secret, rotate_option="update_secret",
                             on_create=False),)
-
-    def predict_created(self, body):
-        connector = super(WarpConnector, self).predict_created(body)
-        connector["ha"] = bool(body.get("ha"))
-        return connector
 
     def explain_delete_failure(self, exc, current):
         if exc.status == 400 and exc.has_code(1022):

@@ -1,6 +1,7 @@
 """Helpers shared by the route modules: envelope, body and query parsing, permissions, paging."""
 
 import json
+import uuid
 
 from flask import current_app, g, jsonify, request
 
@@ -115,3 +116,11 @@ def paged(items, default_per_page, max_per_page):
 
 def unpaged_info(items):
     return {"count": len(items), "page": 1, "per_page": max(len(items), 1), "total_count": len(items), "total_pages": 1}
+
+
+def uuid_value(value, what):
+    """A UUID in canonical form, or a 400 naming `what`."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        raise errors.bad_request("%s must be a uuid" % what) from None

@@ -14,7 +14,10 @@
         [--config-version N|follow] [--pending-reconnect true|false]
     python -m tests.emulator.control --url URL unregister-connector CONNECTOR_ID
     python -m tests.emulator.control --url URL settings [--tunnel-delete-routes cascade|refuse]
+        [--rate-limit QUOTA/WINDOW|off] [--cfd-tunnel-limit N] [--warp-connector-limit N] [--route-limit N]
         [--per-page-over-max reject|clamp]
+    python -m tests.emulator.control --url URL ratelimit
+    python -m tests.emulator.control --url URL advance-ratelimit SECONDS
     python -m tests.emulator.control --url URL add-zone NAME
     python -m tests.emulator.control --url URL state
     python -m tests.emulator.control --url URL access [--team-name NAME|none]
@@ -112,6 +115,18 @@ class EmulatorControl:
             return self._call("PATCH", "/settings", json=changes)
         return self._call("GET", "/settings")
 
+    def rate_limit(self, quota, window):
+        """Turn the request budget on (a fresh window) with `quota` requests per `window` seconds."""
+        return self.settings(rate_limit={"quota": quota, "window": window})
+
+    def ratelimit(self):
+        """The budget now: quota, window, remaining, reset (seconds), blocked; or {"enabled": false}."""
+        return self._call("GET", "/ratelimit")
+
+    def advance_ratelimit(self, seconds):
+        """Let `seconds` pass for the request budget (tests that sleep nothing use it as their clock)."""
+        return self._call("POST", "/ratelimit/advance", json={"seconds": seconds})
+
     def add_zone(self, name):
         return self._call("POST", "/zones", json={"name": name})
 
@@ -138,6 +153,16 @@ def _config_version(text):
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError("expected a number or 'follow'") from None
+
+
+def _rate_limit(text):
+    if text == "off":
+        return text
+    quota, dummy, window = text.partition("/")
+    try:
+        return {"quota": int(quota), "window": int(window)}
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected QUOTA/WINDOW (e.g. 120/30) or off") from None
 
 
 def main(argv=None):
@@ -187,6 +212,12 @@ def main(argv=None):
     settings = sub.add_parser("settings")
     settings.add_argument("--tunnel-delete-routes", choices=["cascade", "refuse"])
     settings.add_argument("--per-page-over-max", choices=["reject", "clamp"])
+    settings.add_argument("--rate-limit", type=_rate_limit, help="QUOTA/WINDOW (e.g. 120/30), or off")
+    for limit in ("cfd-tunnel-limit", "warp-connector-limit", "route-limit"):
+        settings.add_argument("--" + limit, type=int)
+    sub.add_parser("ratelimit")
+    advance = sub.add_parser("advance-ratelimit")
+    advance.add_argument("seconds", type=float)
     zone = sub.add_parser("add-zone")
     zone.add_argument("name")
     sub.add_parser("state")
@@ -244,9 +275,17 @@ def main(argv=None):
                 changes["pending_reconnect"] = args.pending_reconnect == "true"
             out = ctl.update_connector(args.connector_id, **changes)
         elif args.command == "settings":
-            changes = dict((key, getattr(args, key)) for key in ("tunnel_delete_routes", "per_page_over_max")
-                           if getattr(args, key))
+            changes = {key: getattr(args, key) for key in ("tunnel_delete_routes", "rate_limit", "cfd_tunnel_limit",
+                                                           "warp_connector_limit", "route_limit",
+                                                           "per_page_over_max")
+                       if getattr(args, key) is not None}
+            if changes.get("rate_limit") == "off":
+                changes["rate_limit"] = None
             out = ctl.settings(**changes)
+        elif args.command == "ratelimit":
+            out = ctl.ratelimit()
+        elif args.command == "advance-ratelimit":
+            out = ctl.advance_ratelimit(args.seconds)
         elif args.command == "unregister-connector":
             out = ctl.unregister_connector(args.connector_id)
         elif args.command == "add-zone":

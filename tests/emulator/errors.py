@@ -82,6 +82,11 @@ def bad_secret():
     return ApiError(400, 1008, "tunnel_secret must be base64 of at least 32 bytes")
 
 
+def account_limit(code, limit, what):
+    # the limits are documented (Cloudflare One, "Account limits"); codes and wording are ours
+    return ApiError(400, code, "Account limit reached: this account may have at most %d live %s" % (limit, what))
+
+
 def tunnel_deleted(tunnel_id):
     return ApiError(400, 1014, "Tunnel %s is deleted" % tunnel_id)
 
@@ -96,6 +101,14 @@ def local_config():
 
 def bad_config(detail):
     return ApiError(400, 1056, "Invalid tunnel configuration: %s" % detail)
+
+
+def not_highly_available(tunnel_id):
+    return ApiError(400, 1057, "WARP connector %s is not configured for high availability (ha_mode disabled)" % tunnel_id)
+
+
+def connector_offline(connector_id):
+    return ApiError(400, 1058, "Connector %s is offline and cannot become the active one" % connector_id)
 
 
 def bad_connector_token():
@@ -222,10 +235,20 @@ def zone_name_taken():
     return ApiError(400, 1061, "There is another zone with the name you provided")
 
 
+# -- the request budget (ratelimit.py) -------------------------------------------------
+
+def rate_limit_exceeded():
+    # the live API's code and message (as clients report them, e.g. cloudflare/workers-sdk#10025)
+    return ApiError(429, 971, "Please wait and consider throttling your request speed")
+
+
 # -- injected faults ------------------------------------------------------------------
 
 def rate_limited(retry_after):
-    return ApiError(429, 10013, "Rate limited; Retry-After header set", headers={"Retry-After": retry_after})
+    # the 429 fault answers as the live budget does (without its Ratelimit headers)
+    err = rate_limit_exceeded()
+    err.headers["Retry-After"] = retry_after
+    return err
 
 
 def unavailable(status):

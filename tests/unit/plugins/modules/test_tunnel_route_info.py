@@ -62,7 +62,7 @@ def test_lists_live_routes_in_one_request(run_module, world):
     (dict(network_superset="2001:DB8:1::/48"), {"network_superset": "2001:db8:1::/48"}, ["v6"]),
     (dict(route_id="ROUTE"), {}, ["wide"]),
     (dict(tunnel_types=["warp_connector"]), {"tun_types": "warp_connector"}, ["v6", "stage"]),
-    (dict(tunnel_types=["cfd_tunnel", "warp_connector"]), {"tun_types": "cfd_tunnel,warp_connector"},
+    (dict(tunnel_types=["cfd_tunnel", "warp_connector"]), {"tun_types": ["cfd_tunnel", "warp_connector"]},  # repeated keys
      ["lan", "wide", "v6", "stage"]),
     (dict(is_deleted=True), {"is_deleted": "true"}, ["old"]),
 ])
