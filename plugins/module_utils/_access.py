@@ -554,6 +554,44 @@ def team_name(client, account_id):
     return domain[:-len(".cloudflareaccess.com")]
 
 
+def origin_access(work, wired):
+    """cloudflared's ``originRequest.access`` for each ingress rule that asks for Access (``wired``:
+    (index, hostname, access) of each), by rule index: the team name (one read of the organization)
+    and the aud tags of the application it names, or of those protecting its hostname (all
+    applications listed once). A missing application fails naming the rule; in check mode it is
+    taken as one an earlier task creates."""
+    if not wired:
+        return {}
+    team = team_name(work.client, work.params["account_id"])
+    out = {}
+    for index, host, access in wired:
+        where = "ingress[%d].access" % index
+        if access["application"]:
+            apps = [work.object_of(AccessApplication, access["application"], where + ".application")]
+            named = "Access application %r" % access["application"]
+        else:
+            apps = [app for app in work.objects(AccessApplication) if host in protected_hosts(app)]
+            named = "the Access application for %s" % host
+            if not apps and work.check_mode:
+                work.warnings.append("Check mode: %s: no Access application protects %s yet; assumed an earlier task "
+                                     "creates it." % (where, host))
+                apps = [{}]
+            elif not apps:
+                raise ModuleError("%s: no Access application protects %s in account %s; create it first "
+                                  "(edgeops.cloudflare.access_application), or name one with access.application."
+                                  % (where, host, work.params["account_id"]))
+        auds = sorted(app.get("aud") or "(aud of %s, assumed created by an earlier task)" % named for app in apps)
+        out[index] = {"required": access["required"], "teamName": team, "audTag": auds}
+    return out
+
+
+def protected_hosts(app):
+    """The hostnames (without paths) an application's public destinations protect."""
+    uris = [d.get("uri") for d in app.get("destinations") or [] if d.get("type", "public") == "public"]
+    uris = uris or app.get("self_hosted_domains") or [app.get("domain")]
+    return set((uri or "").split("/", 1)[0].rstrip(".").lower() for uri in uris)
+
+
 # ---- options ----------------------------------------------------------------------------------
 def policy_spec():
     return object_spec(

@@ -210,11 +210,8 @@ class Work(object):
         name that matches nothing fails naming the option; in check mode it is taken as an object an
         earlier task would create (``id`` None, with a warning). Several matches fail, asking for the id.
         """
-        if target not in self.indexes:
-            other = target(self.client, dict(account_id=self.params["account_id"]), self.check_mode)
-            self.indexes[target] = list(self.listed(other.collection, dict(other.live_filter), other.per_page))
         by_id = bool(UUID_RE.match(value))
-        found = [obj for obj in self.indexes[target] if (obj.get("id") if by_id else obj.get("name")) == value
+        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value
                  and not obj.get("deleted_at")]
         if len(found) > 1:
             raise ModuleError("%s: more than one %s is named %r (ids: %s); give the id instead."
@@ -227,6 +224,13 @@ class Work(object):
             return {"id": None, "name": value}
         raise ModuleError("%s: no %s %s %r exists in account %s." % (option, target.noun, "with id" if by_id else "named",
                                                                      value, self.params["account_id"]), not_found=True)
+
+    def objects(self, target):
+        """Every object of ``target`` (a Collection class), listed once per task."""
+        if target not in self.indexes:
+            other = target(self.client, dict(account_id=self.params["account_id"]), self.check_mode)
+            self.indexes[target] = list(self.listed(other.collection, dict(other.live_filter), other.per_page))
+        return self.indexes[target]
 
     def listed(self, path, query, per_page=None):
         """Every item of a paged list; ``per_page`` None leaves the page size to the client."""
