@@ -481,9 +481,9 @@ class AccessApplication(Collection):
         if self.state == "absent" and current is not None:
             hosts = [d.get("uri") for d in current.get("destinations") or [] if d.get("type", "public") == "public"]
             if hosts:
-                self.warnings.append("Deleting Access application %r does not unpublish %s: a tunnel that serves them now "
-                                     "does so without Access. Remove their ingress rules (edgeops.cloudflare."
-                                     "cfd_tunnel_config with state: absent) unless that is what you want."
+                self.warnings.append("Deleting Access application %r does not unpublish %s: a tunnel that still serves "
+                                     "them does so without Access from now on. Remove their ingress rules first "
+                                     "(edgeops.cloudflare.cfd_tunnel_config with state: absent) unless that is what you want."
                                      % (current.get("name"), ", ".join(hosts)))
         return []
 

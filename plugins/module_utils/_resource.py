@@ -219,8 +219,9 @@ class Work(object):
         if found:
             return found[0]
         if self.check_mode and not by_id:
-            self.warnings.append("Check mode: %s: no %s named %r exists yet; assumed an earlier task creates it."
-                                 % (option, target.noun, value))
+            warning = "Check mode: %s: no %s named %r exists yet; assumed an earlier task creates it." % (option, target.noun, value)
+            if warning not in self.warnings:  # the value may be asked for more than once
+                self.warnings.append(warning)
             return {"id": None, "name": value}
         raise ModuleError("%s: no %s %s %r exists in account %s." % (option, target.noun, "with id" if by_id else "named",
                                                                      value, self.params["account_id"]), not_found=True)

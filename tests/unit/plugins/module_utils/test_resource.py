@@ -392,6 +392,7 @@ def test_names_are_resolved_in_one_listing_per_kind_with_clear_failures(client, 
     assert len(emulator.control.requests()) == 2
     checking = Policy(client, dict(account_id=emulator.account_id, name="x"), check_mode=True)
     assert checking.object_of(Policy, "z", "policies") == {"id": None, "name": "z"}
+    assert checking.id_of(Policy, "z", "policies") is None
     assert checking.warnings == ["Check mode: policies: no policy named 'z' exists yet; assumed an earlier task creates it."]
 
 
