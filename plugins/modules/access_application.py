@@ -10,10 +10,10 @@ module: access_application
 short_description: Put Cloudflare Access in front of public hostnames and private destinations
 version_added: 0.2.0
 description:
-  - Manages a self-hosted Access application of the account, found by its O(name) or by O(id): the hostnames
-    (O(domains)) and private destinations (O(private_destinations)) it protects, the reusable policies that
-    decide who may enter (O(policies), in precedence order), the identity providers users may log in with, the
-    session duration and the cookie and App Launcher options.
+  - Manages a self-hosted Access application of the account, found by its O(name) or by O(id). It sets the
+    hostnames (O(domains)) and private destinations (O(private_destinations)) the application protects, the
+    reusable policies that decide who may enter (O(policies), in precedence order), the identity providers users
+    may log in with, the session duration and the cookie and App Launcher options.
   - Returns the application's C(aud) tag, which cloudflared checks (M(edgeops.cloudflare.cfd_tunnel_config) does
     that for you with an ingress rule's C(access) option).
   - The API replaces an application whole on update; this module sends the stored application with the task's
@@ -71,8 +71,8 @@ options:
         type: str
   policies:
     description:
-      - Reusable policies (M(edgeops.cloudflare.access_policy)) by name or UUID, in order of precedence: the
-        first is evaluated first. Access still evaluates Bypass and Service Auth policies before Allow and Block.
+      - Reusable policies (M(edgeops.cloudflare.access_policy)) by name or UUID, in order of precedence (the
+        first is evaluated first). Access still evaluates Bypass and Service Auth policies before Allow and Block.
       - V([]) removes every policy (nobody gets in); when omitted, the stored policies are kept.
     type: list
     elements: str
@@ -131,8 +131,8 @@ options:
     type: str
 notes:
   - "Deleting an application does not unpublish its hostnames: a tunnel keeps serving them, now without Access in
-    front. Remove their ingress rules first (M(edgeops.cloudflare.cfd_tunnel_config) with O(
-    edgeops.cloudflare.cfd_tunnel_config#module:state=absent)); the task warns when it deletes an application."
+    front. Remove their ingress rules first (M(edgeops.cloudflare.cfd_tunnel_config) with
+    O(edgeops.cloudflare.cfd_tunnel_config#module:state=absent)); the task warns when it deletes an application."
   - "Request cost: an unchanged application costs one request, plus one when O(identity_providers) names
     providers by name or when O(private_destinations) names virtual networks by name; a changed list of
     O(policies) by name adds one; creating or updating adds one."

@@ -11,13 +11,13 @@ short_description: Create, update and delete reusable Cloudflare Access policies
 version_added: 0.2.0
 description:
   - Manages a reusable Access policy of the account, found by its O(name) or by O(id). A policy says who may
-    enter (O(decision)) by rules: O(include) (any one of them), O(require) (all of them) and O(exclude) (none of
-    them). Applications use policies by name (M(edgeops.cloudflare.access_application) O(
-    edgeops.cloudflare.access_application#module:policies)).
-  - Rules are written one per list item, as a dictionary with one key, the API's rule kind, for example
+    enter (O(decision)) by rules, O(include) (any one of them), O(require) (all of them) and O(exclude) (none of
+    them). Applications use policies by name
+    (O(edgeops.cloudflare.access_application#module:policies) of M(edgeops.cloudflare.access_application)).
+  - "Rules are written one per list item, as a dictionary with one key, the API's rule kind, for example
     C(email), C(email_domain), C(everyone), C(ip), C(geo), C(group), C(service_token),
     C(any_valid_service_token), C(login_method) or C(auth_method). Each maps one to one onto the API's rule
-    object; a list of values (C(email: [a@example.com, b@example.com])) stands for one rule per value.
+    object; a list of values (C(email: [a@example.com, b@example.com])) stands for one rule per value."
   - The API treats each rule list as a set; so does this module (order and repeats do not matter).
   - Every input is checked before the first request (unknown rule kinds, malformed emails, CIDR ranges and
     durations fail naming the option), and defaults the API fills in never show as a change.
@@ -31,7 +31,7 @@ options:
   name:
     description:
       - Name of the policy. Without O(id), the policy is found by this exact name (the API does not make names
-        unique: several policies with the name fail, asking for O(id)).
+        unique, and several policies with the name fail, asking for O(id)).
       - With O(id), the policy is renamed to this name when it differs.
       - Required when creating one.
     type: str
@@ -41,8 +41,8 @@ options:
   decision:
     description:
       - What Access does with a request the policy matches. V(allow) (the dashboard's Allow), V(deny) (Block),
-        V(non_identity) (Service Auth: for service tokens and other non-identity rules; the only decision that
-        lets a service token in without a login) and V(bypass) (Bypass: no identity rules).
+        V(non_identity) (Service Auth, for service tokens and other non-identity rules; the only decision that
+        lets a service token in without a login) and V(bypass) (Bypass, without identity rules).
       - Required when creating a policy.
     type: str
     choices: [allow, deny, non_identity, bypass]
@@ -56,8 +56,8 @@ options:
         id), C(any_valid_service_token) (V(true)), C(login_method) (an identity provider's name or UUID),
         C(auth_method) (an RFC 8176 method such as V(mfa)), C(certificate) (V(true)), C(common_name),
         C(device_posture) (an integration UID)."
-      - Scalar kinds also take a list of values (one rule per value) and the API's own form
-        (C(email: {email: a@example.com})).
+      - "Scalar kinds also take a list of values (one rule per value) and the API's own form
+        (C(email: {email: a@example.com}))."
       - "The identity provider group kinds take the API's dictionary: C(azureAD) (C(id), C(identity_provider_id)),
         C(github-organization) (C(name), C(identity_provider_id), C(team)), C(gsuite) (C(email),
         C(identity_provider_id)), C(okta) (C(name), C(identity_provider_id)), C(saml) (C(attribute_name),
@@ -99,8 +99,8 @@ options:
     type: bool
 notes:
   - "Deleting a policy that applications still use fails before any change, naming those applications: remove it
-    from them first (M(edgeops.cloudflare.access_application) O(edgeops.cloudflare.access_application#module:policies)),
-    or delete them."
+    from them first (O(edgeops.cloudflare.access_application#module:policies) of
+    M(edgeops.cloudflare.access_application)), or delete them."
   - "Request cost: an unchanged policy costs one request, plus one for each kind of object its rules name by name
     (service tokens, identity providers); creating or updating adds one."
   - "The API token needs the C(Access: Apps and Policies) permission (Read for nothing but lookups, Write to
@@ -146,7 +146,7 @@ policy:
   description:
     - The policy after the task; before it for O(state=absent). Empty when O(state=absent) found none.
     - In check mode, the predicted policy (C(id) is null for one that would be created).
-    - Rules are in the API's form (C({email: {email: a@example.com}})), service tokens and identity providers by id.
+    - "Rules are in the API's form (C({email: {email: a@example.com}})), service tokens and identity providers by id."
   returned: always
   type: dict
   contains:

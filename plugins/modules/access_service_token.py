@@ -59,7 +59,7 @@ options:
     type: str
   rotate_secret:
     description:
-      - V(true) generates a new client secret (every run: the task then always reports a change) and returns it, or
+      - V(true) generates a new client secret on every run (so the task always reports a change) and returns it, or
         writes it to O(dest). Without O(previous_secret_expires_at), the old secret stops working at once.
     type: bool
     default: false
