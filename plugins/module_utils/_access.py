@@ -238,13 +238,18 @@ def lower(value, option):
 
 
 # ---- declarations ------------------------------------------------------------------------------
-class IdentityProvider(Collection):
+class AccessCollection(Collection):
+    """What Access objects share: no soft delete (nothing to filter out), lists paged by PER_PAGE."""
+
+    live_filter = {}
+    per_page = PER_PAGE
+
+
+class IdentityProvider(AccessCollection):
     """An identity provider, for the names tasks give (users log in with them)."""
 
     noun = "identity provider"
     path = ACCESS_PATH + "/identity_providers"
-    live_filter = {}
-    per_page = PER_PAGE
     fields = ("id", "name", "type")
 
 
@@ -268,14 +273,12 @@ def hand_over_secret(work, secret, issued):
     return []
 
 
-class AccessServiceToken(Collection):
+class AccessServiceToken(AccessCollection):
     """A service token: the client secret is issued by the API on create and on rotation only."""
 
     noun = "service token"
     path = ACCESS_PATH + "/service_tokens"
     result_key = "service_token"
-    live_filter = {}
-    per_page = PER_PAGE
     fields = ("id", "name", "client_id", "duration", "expires_at", "created_at", "updated_at", "last_seen_at")
     updatable = ("name", "duration")
     update_method = "put"  # every field is optional: what the PUT leaves out stays
@@ -307,14 +310,12 @@ def token_named(policy, token_id):
                for key in ("include", "require", "exclude") for rule in policy.get(key) or [])
 
 
-class AccessPolicy(Collection):
+class AccessPolicy(AccessCollection):
     """A reusable policy: the API replaces it whole on update and treats its rule lists as sets."""
 
     noun = "Access policy"
     path = ACCESS_PATH + "/policies"
     result_key = "policy"
-    live_filter = {}
-    per_page = PER_PAGE
     fields = ("id", "name", "decision", "include", "require", "exclude", "session_duration", "approval_required",
               "purpose_justification_required", "purpose_justification_prompt", "isolation_required", "app_count",
               "created_at", "updated_at")
@@ -395,15 +396,13 @@ APP_FLAGS = ("app_launcher_visible", "auto_redirect_to_identity", "http_only_coo
 APP_TEXTS = ("logo_url", "custom_deny_message", "custom_deny_url", "custom_non_identity_deny_url")
 
 
-class AccessApplication(Collection):
+class AccessApplication(AccessCollection):
     """A self-hosted application: the API replaces it whole on update, keeps ``domain`` and
     ``destinations`` in step, and answers with its policies expanded."""
 
     noun = "Access application"
     path = ACCESS_PATH + "/apps"
     result_key = "application"
-    live_filter = {}
-    per_page = PER_PAGE
     fields = (("id", "aud", "name", "type", "domain", "destinations", "policies", "allowed_idps", "session_duration",
                "same_site_cookie_attribute", "tags") + APP_FLAGS + APP_TEXTS + ("created_at", "updated_at"))
     create_only = ("type",)
@@ -493,7 +492,6 @@ class AccessApplicationListing(Listing):
     path = AccessApplication.path
     result_key = "applications"
     collection = AccessApplication
-    per_page = PER_PAGE
     filters = (("name", "name"), ("domain", "domain"), ("aud", "aud"), ("exact", "exact"), ("search", "search"))
     forms = {"id": uuid, "name": name, "search": text, "aud": text, "domain": public_domain}
 
@@ -508,7 +506,6 @@ class AccessPolicyListing(Listing):
     path = AccessPolicy.path
     result_key = "policies"
     collection = AccessPolicy
-    per_page = PER_PAGE
     forms = {"id": uuid, "name": name}
 
     def fetch(self):
@@ -520,7 +517,6 @@ class AccessServiceTokenListing(Listing):
     path = AccessServiceToken.path
     result_key = "service_tokens"
     collection = AccessServiceToken
-    per_page = PER_PAGE
     filters = (("name", "name"), ("search", "search"))
     forms = {"id": uuid, "name": name, "search": text, "expiring_within": duration}
 

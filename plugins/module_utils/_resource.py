@@ -705,7 +705,7 @@ class Listing(Work):
     collection = None        # the Collection of the listed objects: their view and stored forms
     filters = ()             # (option, query key) pairs sent when the option is set; a list as repeated keys
     wait_option = None       # dict option that asks to wait (timeout, interval and conditions)
-    per_page = None          # page size of the list calls (None: the client's largest)
+    per_page = None          # page size of the list calls (None: the collection's, else the client's largest)
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Listing, self).__init__(client, params, check_mode, diff=False)
@@ -735,7 +735,8 @@ class Listing(Work):
     def fetch(self):
         if self.unresolved:  # a filter names a tunnel or network that does not exist: nothing matches
             return []
-        items = [self.view(obj) for obj in self.listed(self.list_path(), self.query(), self.per_page)]
+        per_page = self.per_page or (self.collection.per_page if self.collection else None)
+        items = [self.view(obj) for obj in self.listed(self.list_path(), self.query(), per_page)]
         return self.enrich(items)
 
     def reached(self, items):

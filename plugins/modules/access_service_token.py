@@ -40,6 +40,7 @@ attributes:
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
   - edgeops.cloudflare.cloudflare.state
+  - edgeops.cloudflare.secret_file
 options:
   name:
     description:
@@ -68,22 +69,10 @@ options:
       - With O(rotate_secret=true), keep the old secret working until this time (RFC 3339, like
         V(2026-12-31T00:00:00Z)), so that clients can switch over.
     type: str
-  dest:
-    description:
-      - Write the client secret to this file instead of returning it, when there is one (on create and rotation).
-        The file is written atomically with mode C(0600), and only when its content, mode or ownership differs.
-      - The module, and so the API call, runs where the task runs (see M(edgeops.cloudflare.tunnel_token) for how to
-        keep the API token on the controller).
-      - An existing token whose O(dest) file does not exist fails (the secret cannot be read back); set
-        O(rotate_secret=true) to write a new one.
-    type: path
-  owner:
-    description: Owner (name or uid) of the O(dest) file. When omitted, the user the module runs as.
-    type: str
-  group:
-    description: Group (name or gid) of the O(dest) file. When omitted, that user's group.
-    type: str
 notes:
+  - With O(dest), the file is written when there is a secret to write (on create and rotation). An existing token
+    whose O(dest) file does not exist fails, since the API never shows the secret again; set O(rotate_secret=true)
+    to write a new one.
   - "Deleting a token that a policy still names fails with the API's C(service_token_in_use), naming those
     policies: take the token out of them first (M(edgeops.cloudflare.access_policy))."
   - "Request cost: an unchanged token costs one request; creating, renaming, changing the duration or rotating

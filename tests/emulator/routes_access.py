@@ -284,38 +284,10 @@ def policies_list(account_id):
     return ok(chunk, info)
 
 
-@bp.route(ACCESS + "/policies", methods=["POST"])
-def policy_create(account_id):
-    require("access_apps", write=True)
-    policy = _policy_body(json_body())
-    state().access["policies"][policy["id"]] = policy
-    return ok(_policy_doc(policy)), 201
-
-
-@bp.route(ACCESS + "/policies/<policy_id>", methods=["GET"])
-def policy_get(account_id, policy_id):
-    require("access_apps")
-    return ok(_policy_doc(_find("policies", policy_id, errors.access_policy_not_found)))
-
-
-@bp.route(ACCESS + "/policies/<policy_id>", methods=["PUT"])
-def policy_put(account_id, policy_id):
-    require("access_apps", write=True)
-    current = _find("policies", policy_id, errors.access_policy_not_found)
-    policy = _policy_body(json_body(), current)
-    state().access["policies"][policy_id] = policy
-    return ok(_policy_doc(policy))
-
-
-@bp.route(ACCESS + "/policies/<policy_id>", methods=["DELETE"])
-def policy_delete(account_id, policy_id):
-    require("access_apps", write=True)
-    _find("policies", policy_id, errors.access_policy_not_found)
+def _policy_in_use(policy_id):
     users = _apps_using(policy_id)
     if users:
         raise errors.access_policy_in_use(len(users))
-    del state().access["policies"][policy_id]
-    return ok({"id": policy_id}), 202
 
 
 # -- applications -------------------------------------------------------------------------
@@ -515,35 +487,46 @@ def apps_list(account_id):
     return ok(chunk, info)
 
 
-@bp.route(ACCESS + "/apps", methods=["POST"])
-def app_create(account_id):
-    require("access_apps", write=True)
-    app = _app_body(json_body())
-    state().access["apps"][app["id"]] = app
-    return ok(_app_doc(app)), 201
+# -- objects the API replaces whole on PUT ---------------------------------------------------
+
+def replaced_whole(store, group, build, doc, missing, refuse_delete=None):
+    """POST (201), GET, PUT (the body replaces the object: what it leaves out returns to its
+    default) and DELETE (202 with ``{id}``) of ``…/access/<store>``; ``refuse_delete(id)`` may raise."""
+    base = "%s/%s" % (ACCESS, store)
+
+    def create(account_id):
+        require(group, write=True)
+        obj = build(json_body())
+        state().access[store][obj["id"]] = obj
+        return ok(doc(obj)), 201
+
+    def get(account_id, obj_id):
+        require(group)
+        return ok(doc(_find(store, obj_id, missing)))
+
+    def put(account_id, obj_id):
+        require(group, write=True)
+        obj = build(json_body(), _find(store, obj_id, missing))
+        state().access[store][obj_id] = obj
+        return ok(doc(obj))
+
+    def delete(account_id, obj_id):
+        require(group, write=True)
+        _find(store, obj_id, missing)
+        if refuse_delete is not None:
+            refuse_delete(obj_id)
+        del state().access[store][obj_id]
+        return ok({"id": obj_id}), 202
+
+    bp.add_url_rule(base, "%s_create" % store, create, methods=["POST"])
+    bp.add_url_rule(base + "/<obj_id>", "%s_get" % store, get, methods=["GET"])
+    bp.add_url_rule(base + "/<obj_id>", "%s_put" % store, put, methods=["PUT"])
+    bp.add_url_rule(base + "/<obj_id>", "%s_delete" % store, delete, methods=["DELETE"])
 
 
-@bp.route(ACCESS + "/apps/<app_id>", methods=["GET"])
-def app_get(account_id, app_id):
-    require("access_apps")
-    return ok(_app_doc(_find("apps", app_id, errors.access_app_not_found)))
-
-
-@bp.route(ACCESS + "/apps/<app_id>", methods=["PUT"])
-def app_put(account_id, app_id):
-    require("access_apps", write=True)
-    current = _find("apps", app_id, errors.access_app_not_found)
-    app = _app_body(json_body(), current)
-    state().access["apps"][app_id] = app
-    return ok(_app_doc(app))
-
-
-@bp.route(ACCESS + "/apps/<app_id>", methods=["DELETE"])
-def app_delete(account_id, app_id):
-    require("access_apps", write=True)
-    _find("apps", app_id, errors.access_app_not_found)
-    del state().access["apps"][app_id]
-    return ok({"id": app_id}), 202
+replaced_whole("policies", "access_apps", _policy_body, _policy_doc, errors.access_policy_not_found,
+               refuse_delete=_policy_in_use)
+replaced_whole("apps", "access_apps", _app_body, _app_doc, errors.access_app_not_found)
 
 
 # -- service tokens -----------------------------------------------------------------------
