@@ -471,9 +471,12 @@ class AccessApplication(AccessCollection):
         return links
 
     def sendable(self, body):
-        """Policies go to the API as links (``{id, precedence}``): expanded objects would be inline, legacy policies."""
+        """Policies go to the API as links (``{id, precedence}``): expanded objects would be inline, legacy
+        policies. The domain is the first public destination; without one, the API derives it."""
         if body.get("policies") is not None:
             body = dict(body, policies=[{"id": link["id"], "precedence": link["precedence"]} for link in body["policies"]])
+        if body.get("destinations") is not None and not any(d.get("type", "public") == "public" for d in body["destinations"]):
+            body = dict((key, value) for key, value in body.items() if key != "domain")
         return body
 
     def steps(self, current):

@@ -133,9 +133,9 @@ notes:
   - "Deleting an application does not unpublish its hostnames: a tunnel keeps serving them, now without Access in
     front. Remove their ingress rules first (M(edgeops.cloudflare.cfd_tunnel_config) with
     O(edgeops.cloudflare.cfd_tunnel_config#module:state=absent)); the task warns when it deletes an application."
-  - "Request cost: an unchanged application costs one request, plus one when O(identity_providers) names
-    providers by name or when O(private_destinations) names virtual networks by name; a changed list of
-    O(policies) by name adds one; creating or updating adds one."
+  - "Request cost: an unchanged application costs one request, plus one for O(identity_providers) given by name and
+    one for virtual networks of O(private_destinations) given by name; O(policies) by name cost nothing while they
+    are the linked ones (a changed list adds one); creating or updating adds one."
   - "The API token needs the C(Access: Apps and Policies) permission, and C(Access: Organizations, Identity
     Providers, and Groups Read) to name identity providers."
 seealso:

@@ -374,7 +374,7 @@ def _destinations(body):
     if len(set(u.lower() for u in public)) != len(public):
         raise errors.access_invalid("destinations repeat a domain")
     domain = body.get("domain")
-    if domain is not None and body.get("destinations") is not None:
+    if domain is not None and body.get("destinations") is not None and public:
         if _public_uri(domain, "domain") not in public:
             raise errors.access_invalid("domain %r is not one of the application's public destinations" % domain)
     if domain is None:

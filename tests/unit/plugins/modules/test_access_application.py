@@ -134,6 +134,10 @@ def test_private_destinations_with_a_virtual_network_by_name(run_module, emulato
     run_module.clear()
     again = run_module(access_application, args)
     assert again["changed"] is False and len(run_module.requests()) == 2 and run_module.writes() == []
+    moved = run_module(access_application, dict(name="orders-db", private_destinations=[{"cidr": "10.20.0.0/24"}]))
+    assert moved["changed"] is True
+    assert moved["application"]["destinations"] == [{"type": "private", "cidr": "10.20.0.0/24"}]
+    assert "domain" not in run_module.writes()[-1]["body"]
 
 
 @pytest.mark.parametrize("args, message", [
