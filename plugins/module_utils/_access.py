@@ -16,10 +16,10 @@ import os
 import re
 
 from ._api import CloudflareError
-from ._common import UUID_RE, ModuleError, ip_network, name, name_or_uuid, text, timestamp, uuid
+from ._common import ModuleError, ip_network, name, name_or_uuid, text, timestamp, uuid
 from ._files import check_dest, dest_spec, secret_file
 from ._module import object_spec
-from ._resource import Collection, Issued, Listing, Step
+from ._resource import Collection, Issued, Listing
 from ._routes import VirtualNetwork
 
 ACCESS_PATH = "/accounts/{account_id}/access"
