@@ -630,7 +630,7 @@ def application_spec():
 def service_token_spec():
     return object_spec(
         duration=dict(type="str"),
-        rotate_secret=dict(type="bool", default=False),
-        previous_secret_expires_at=dict(type="str"),
+        rotate_secret=dict(type="bool", default=False, no_log=False),
+        previous_secret_expires_at=dict(type="str", no_log=False),
         **dest_spec()
     )
