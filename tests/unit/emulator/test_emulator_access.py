@@ -220,8 +220,8 @@ def test_invalid_applications_are_refused_with_the_reason(api, body, why):
 
 
 def test_policies_are_linked_by_precedence_kept_when_omitted_and_removed_by_an_empty_list(api):
-    first, second = policy(api, "first"), policy(api, "second", decision="non_identity",
-                                                  include=[{"any_valid_service_token": {}}])
+    first = policy(api, "first")
+    second = policy(api, "second", decision="non_identity", include=[{"any_valid_service_token": {}}])
     created_app = app(api, policies=[{"id": first["id"], "precedence": 2}, {"id": second["id"], "precedence": 1}])
     assert [(p["id"], p["precedence"], p["decision"]) for p in created_app["policies"]] == [
         (second["id"], 1, "non_identity"), (first["id"], 2, "allow")]

@@ -320,8 +320,8 @@ def zone_id(client):
 
 def test_a_replacing_update_puts_the_stored_object_with_the_changes(client, emulator):
     zone = zone_id(client)
-    record = client.post("/zones/%s/dns_records" % zone, {"type": "CNAME", "name": "app.example.com", "content": "a.example.net",
-                                                         "proxied": True, "comment": "made elsewhere", "ttl": 1})
+    record = client.post("/zones/%s/dns_records" % zone, {
+        "type": "CNAME", "name": "app.example.com", "content": "a.example.net", "proxied": True, "comment": "made elsewhere", "ttl": 1})
     emulator.control.clear_requests()
     params = dict(account_id=emulator.account_id, zone_id=zone, name="app.example.com", type="CNAME",
                   content="b.example.net", state="present")
@@ -407,7 +407,7 @@ def test_paging_follows_a_smaller_per_page_the_server_reports(client, emulator):
 
 
 def test_a_delete_answered_with_the_id_only_returns_the_object(client, emulator):
-    created = client.post(Policy.path.format(account_id=emulator.account_id), {"name": "old", "decision": "deny",
-                                                                              "include": [{"everyone": {}}]})
+    created = client.post(Policy.path.format(account_id=emulator.account_id),
+                          {"name": "old", "decision": "deny", "include": [{"everyone": {}}]})
     gone = Policy(client, dict(account_id=emulator.account_id, name="old", state="absent")).run()
     assert gone["changed"] is True and gone["policy"] == {"id": created["id"], "name": "old"}

@@ -129,8 +129,8 @@ def test_creating_needs_decision_and_include(run_module):
 
 def test_a_policy_an_application_uses_is_not_deleted(run_module, emulator, api):
     policy = api.post(path(emulator, "policies"), {"name": "staff", "decision": "allow", "include": [{"everyone": {}}]})
-    api.post(path(emulator, "apps"), {"type": "self_hosted", "name": "wiki", "domain": "wiki.example.com",
-                                       "policies": [{"id": policy["id"], "precedence": 1}]})
+    api.post(path(emulator, "apps"),
+             {"type": "self_hosted", "name": "wiki", "domain": "wiki.example.com", "policies": [{"id": policy["id"], "precedence": 1}]})
     run_module.clear()
     failed = run_module(access_policy, dict(name="staff", state="absent"))
     assert failed["failed"] is True
