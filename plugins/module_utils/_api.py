@@ -140,6 +140,11 @@ def scrub(value, secrets):
 
 # What an API token needs for each kind of path: (path fragment, read permission, write permission).
 PERMISSIONS = (
+    ("/access/apps", "Access: Apps and Policies Read", "Access: Apps and Policies Write"),
+    ("/access/policies", "Access: Apps and Policies Read", "Access: Apps and Policies Write"),
+    ("/access/service_tokens", "Access: Service Tokens Read", "Access: Service Tokens Write"),
+    ("/access/", "Access: Organizations, Identity Providers, and Groups Read",
+     "Access: Organizations, Identity Providers, and Groups Write"),
     ("/dns_records", "DNS Read", "DNS Write"),
     ("/zones", "Zone Read", "Zone Read"),
     ("/warp_connector", "Cloudflare One Connector: WARP Read (or Cloudflare Tunnel Read)",
@@ -460,8 +465,11 @@ class CloudflareClient(object):
             items = body.get("result") or []
             yield from items
             seen += len(items)
-            total = (body.get("result_info") or {}).get("total_count")
-            if len(items) < per_page or (total is not None and seen >= total):
+            info = body.get("result_info") or {}
+            total = info.get("total_count")
+            # A server that pages by less than we asked says so in per_page: a page of that size is full.
+            size = info.get("per_page") if isinstance(info.get("per_page"), int) and 0 < info.get("per_page") < per_page else per_page
+            if not items or len(items) < size or (total is not None and seen >= total):
                 return
             page += 1
 

@@ -16,6 +16,12 @@ APP = {"hostname": "app.example.com", "service": "http://localhost:8080"}
 
 # Runs that take each module through its paths: create, no change, delete, delete of nothing, check mode.
 RUNS = {
+    "access_application": [dict(name="a", domains=["a.example.com"], _check=True), dict(name="a", state="absent")],
+    "access_application_info": [dict()],
+    "access_policy": [dict(name="p", decision="allow", include=[{"everyone": True}]), dict(name="p", state="absent")],
+    "access_policy_info": [dict()],
+    "access_service_token": [dict(name="s", _check=True), dict(name="s", state="absent")],
+    "access_service_token_info": [dict()],
     "cfd_tunnel": [dict(name="t"), dict(name="t"), dict(name="t", state="absent", _check=True), dict(name="t", state="absent"),
                    dict(name="t", state="absent")],
     "cfd_tunnel_config": [dict(name="t", ingress=[APP], _check=True), dict(name="t", ingress=[APP], state="absent")],
