@@ -370,9 +370,9 @@ class AccessPolicy(AccessCollection):
         return body
 
     def steps(self, current):
-        """Deleting a policy that applications use fails before the DELETE, naming them."""
+        """Deleting a policy that applications use fails before the DELETE, naming them (check mode warns)."""
         if self.state == "absent" and current is not None and current.get("app_count"):
-            raise self.in_use(current)
+            self.still_used(self.in_use(current))
         return []
 
     def in_use(self, current):

@@ -487,6 +487,13 @@ class Collection(Work):
         a delete."""
         return []
 
+    def still_used(self, error):
+        """A delete that other objects still block: the error, raised; in check mode a warning instead,
+        since an earlier task of the same check run may remove them first (a plan cannot see that)."""
+        if not self.check_mode:
+            raise error
+        self.warnings.append("Check mode: %s A real run fails here unless an earlier task does that first." % error.msg)
+
     def planned_steps(self, current):
         """:meth:`steps`, but none for an object assumed in check mode: what it would have by then
         (records, routes, connections made for it earlier in this check run) does not exist yet."""

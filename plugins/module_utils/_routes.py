@@ -78,10 +78,11 @@ class VirtualNetwork(Collection):
                   if r.get("virtual_network_id") == current["id"]]
         items = [{"id": r["id"], "network": r.get("network"), "tunnel_id": r.get("tunnel_id")} for r in routes]
         if items and not self.params.get("force"):
-            raise ModuleError("Virtual network %r is used by %d route(s): %s. Remove them first, or set force: true to "
-                              "delete the network together with its routes."
-                              % (current.get("name"), len(items), ", ".join(i["network"] for i in items)),
-                              routes=items)
+            self.still_used(ModuleError("Virtual network %r is used by %d route(s): %s. Remove them first, or set force: true "
+                                        "to delete the network together with its routes."
+                                        % (current.get("name"), len(items), ", ".join(i["network"] for i in items)),
+                                        routes=items))
+            return []
         # force=true makes the DELETE take the routes along; nothing of ours to apply.
         return [Step("routes_removed", items, None, changes=False)]
 

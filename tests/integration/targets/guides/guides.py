@@ -21,8 +21,10 @@ may change again. playbooks/demo.yml runs with ``--check --diff``, then for real
 
 What the harness adds, as the user's world would: a connector that registers for every new cloudflared
 tunnel with its token (cloudflared on the user's hosts; the README waits for one), an inventory
-that puts one local host in every group a play names, and the variables the plays take from the
-user's vault and inventory (``vault_cloudflare_api_token``, ``cloudflare_account_id``).
+that puts one local host in every group a play names, the folders secrets are written into
+(``dest``; created for the run and removed after it when they did not exist), and the variables
+the plays take from the user's vault and inventory (``vault_cloudflare_api_token``,
+``cloudflare_account_id``).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Document(object):
         self.role_plays = []
         self.every_run = set()  # names of tasks that change on every run by design
         self.hosts = set()
+        self.folders = set()    # folders the tasks write secrets into (dest)
         self.fragments = 0
         header = DEFAULT_HEADER
         for line, text in yaml_blocks(path):
@@ -119,8 +122,11 @@ class Document(object):
         part.append(text)
         self.hosts.add(play["hosts"])
         for task in play.get("tasks") or []:
-            if (task.get(module_of(task)) or {}).get("update_secret") == "always":
+            options = task.get(module_of(task)) or {}
+            if options.get("update_secret") == "always":
                 self.every_run.add(task.get("name"))
+            if options.get("dest"):
+                self.folders.add(os.path.dirname(options["dest"]))
 
 
 def module_of(task):
@@ -240,14 +246,15 @@ def ours(records):
 
 
 def check_plan(label, records, log, empty_before):
-    """A check run wrote nothing, never sent a stand-in, and showed a diff for every change it predicts."""
+    """A check run wrote nothing, never sent a stand-in, and showed a diff for every change it predicts
+    (unless no_log hides the whole result: a module whose result may hold a secret)."""
     writes = ["%s %s" % (r["method"], r["path"]) for r in log if r["method"] != "GET"]
     if writes:
         raise Failure("%s: check mode wrote to the API: %s" % (label, ", ".join(writes)))
     leaked = [r for r in log if STAND_IN_MARK in json.dumps(r)]
     if leaked:
         raise Failure("%s: a stand-in id reached the API: %s %s" % (label, leaked[0]["method"], leaked[0]["path"]))
-    blind = [r["task"] for r in ours(records) if r["changed"] and not r["diff"]]
+    blind = [r["task"] for r in ours(records) if r["changed"] and not r["diff"] and not r["hidden"]]
     if blind:
         raise Failure("%s: these tasks predict a change but show no diff: %s" % (label, ", ".join(blind)))
     if empty_before and not any(r["changed"] for r in ours(records)):
@@ -299,6 +306,9 @@ def run_document(world, document):
         summary.append("%d play(s) with the role: syntax only (tests/role/run.sh runs the role)" % len(document.role_plays))
     connector = Connector(world.control, world.api)
     connector.start()
+    made = [folder for folder in sorted(document.folders) if not os.path.isdir(folder)]
+    for folder in made:
+        os.makedirs(folder)
     try:
         for part, texts in (("setup", document.setup), ("teardown", document.teardown)):
             if texts:
@@ -310,6 +320,8 @@ def run_document(world, document):
             raise Failure("%s: the teardown left %s" % (document.name, ", ".join(world.live())))
     finally:
         connector.stop()
+        for folder in reversed(made):
+            shutil.rmtree(folder)
     if document.fragments:
         summary.append("%d excerpt(s) parsed" % document.fragments)
     return summary

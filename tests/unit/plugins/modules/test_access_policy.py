@@ -137,6 +137,9 @@ def test_a_policy_an_application_uses_is_not_deleted(run_module, emulator, api):
     assert "Access policy 'staff' is used by 1 application(s): 'wiki'" in failed["msg"]
     assert failed["applications"][0]["name"] == "wiki"
     assert run_module.calls() == [("GET", "access/policies", {}), ("GET", "access/apps", {})]
+    planned = run_module(access_policy, dict(name="staff", state="absent"), check_mode=True)  # an earlier task may unlink it
+    assert planned["changed"] is True and run_module.writes() == []
+    assert [w for w in planned["warnings"] if "is used by 1 application(s): 'wiki'" in w and "A real run fails here" in w]
 
 
 def test_delete_and_delete_again(run_module, emulator, api):
