@@ -441,9 +441,13 @@ class Collection(Work):
             return "id %s" % self.params["id"]
         return ", ".join("%s %r" % (option, self.wanted_value(option)) for option in self.key)
 
-    def create_body(self):
+    def declared_body(self):
+        """What the task declares of the object (key, create-only and updatable options that are set)."""
         options = tuple(self.key) + tuple(self.create_only) + tuple(self.updatable)
-        body = dict((opt, self.wanted_value(opt)) for opt in options if self.wanted_value(opt) is not None)
+        return dict((opt, self.wanted_value(opt)) for opt in options if self.wanted_value(opt) is not None)
+
+    def create_body(self):
+        body = self.declared_body()
         body.update((w.option, self.secret_on_create[w.option]) for w in self.write_only
                     if w.on_create and w.option in self.secret_on_create)
         return body
@@ -475,7 +479,7 @@ class Collection(Work):
                               % (stand_in_id, "a " + what if what else "something", self.noun))
         label = what[len(self.noun) + 1:]
         self.note_assumed("%s %s does not exist yet (its id is known after apply)" % (self.noun, label))
-        body = self.create_body()
+        body = self.declared_body()  # not create_body(): what a create requires is the earlier task's business
         body[self.key[0]] = label
         obj = self.predict_created(body)
         obj["id"] = stand_in_id
@@ -555,7 +559,7 @@ class Collection(Work):
         obj = self.find()
         if obj is None and self.check_mode and not self.params.get("id"):
             self.note_assumed("no live %s with %s exists yet" % (self.noun, self.describe()))
-            return self.predict_created(self.create_body())
+            return self.predict_created(self.declared_body())
         if obj is None:
             raise ModuleError("No live %s with %s in account %s." % (self.noun, self.describe(), self.params["account_id"]),
                               not_found=True)

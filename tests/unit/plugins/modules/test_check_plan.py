@@ -12,7 +12,9 @@ import pytest
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import (ModuleError, has_stand_in, known,
                                                                                  name_or_uuid, stand_in, stand_in_for, uuid)
-from ansible_collections.edgeops.cloudflare.plugins.modules import (cfd_tunnel, cfd_tunnel_config, cfd_tunnel_info, hostname_route,
+from ansible_collections.edgeops.cloudflare.plugins.modules import (access_application, access_application_info, access_policy,
+                                                                    access_policy_info, cfd_tunnel, cfd_tunnel_config,
+                                                                    cfd_tunnel_info, hostname_route,
                                                                     hostname_route_info, tunnel_route, tunnel_route_info,
                                                                     tunnel_token, virtual_network, virtual_network_info,
                                                                     warp_connector, warp_connector_info)
@@ -152,6 +154,30 @@ def test_a_stand_in_of_another_kind_is_an_error_naming_the_option(run_module, pl
     warp = run_module(tunnel_route, dict(network="10.0.0.0/24", tunnel=planned["warp"]), check_mode=True)
     assert warp["failed"] is True and "not for a tunnel" in warp["msg"]  # tunnel_type: warp_connector was forgotten
     assert run_module.requests() == []
+
+
+def test_access_objects_chain_by_stand_in_as_well(run_module, planned):
+    policy = run_module(access_policy, dict(name="staff", decision="allow", include=[{"everyone": True}]), check_mode=True)
+    staff = policy["policy"]["id"]
+    assert staff == "(known after apply: Access policy staff)"
+    run_module.clear()
+    app = assumed(run_module(access_application, dict(name="wiki", domains=["wiki.example.com"], policies=[staff],
+                                                      private_destinations=[dict(cidr="10.0.0.5", virtual_network=planned["vnet"])]),
+                             check_mode=True))
+    assert [(p["id"], p["name"]) for p in app["application"]["policies"]] == [(staff, "staff")]
+    assert app["application"]["id"] == "(known after apply: Access application wiki)"
+    # only the application's own lookup by name: the policy and the network are not asked about
+    assert [call[:2] for call in run_module.calls()] == [("GET", "access/apps")]
+    run_module.clear()
+    published = assumed(run_module(cfd_tunnel_config, dict(id=planned["tunnel"], ingress=[dict(APP, access={"application": app[
+        "application"]["id"]})]), check_mode=True))
+    assert published["changed"] is True
+    assert [call[:2] for call in run_module.calls()] == [("GET", "access/organizations")]  # the team name only
+    listed = assumed(run_module(access_application_info, dict(id=app["application"]["id"]), check_mode=True))["applications"]
+    assert [a["name"] for a in listed] == ["wiki"]
+    assert [p["name"] for p in assumed(run_module(access_policy_info, dict(id=staff), check_mode=True))["policies"]] == ["staff"]
+    refused = run_module(access_application, dict(name="wiki", domains=["wiki.example.com"], policies=[staff]))
+    assert refused["failed"] is True and refused["msg"].startswith("policies holds a stand-in id")
 
 
 # ---- outside check mode: refused before any request --------------------------------------
