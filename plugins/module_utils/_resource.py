@@ -372,8 +372,9 @@ class Collection(Work):
     @classmethod
     def check(cls, params):
         params = dict(params)
-        if params.get("id") == "":  # a templated null on ansible-core 2.16 names nothing
-            params["id"] = None
+        for option in ("id", "name"):  # the options that name the object (object_spec)
+            if params.get(option) == "":  # a templated null on ansible-core 2.16 names nothing
+                params[option] = None
         params = super(Collection, cls).check(params)
         for write_only in cls.write_only:
             if write_only.form is not None and params.get(write_only.option) is not None:
