@@ -325,16 +325,14 @@ class TunnelInfo(TunnelListing):
     def counts_connectors(self):
         """Whether waiting needs the connectors although the task did not ask to see them."""
         wait = self.params.get("wait_for")
-        return bool(wait and (wait["connectors"] is not None or wait["connector_id"]
-                              or wait.get("no_outdated") or wait.get("no_stale_config")))
+        return bool(wait) and any((wait["connectors"] is not None, wait["connector_id"], wait.get("no_outdated"), wait.get("no_stale_config")))
 
     def wants_connectors(self):
         return self.params.get("include_connections") or self.counts_connectors() or self.wants_health()
 
     def wants_health(self):
         wait = self.params.get("wait_for") or {}
-        return bool(self.params.get("include_health") or self.params.get("min_version")
-                    or wait.get("no_outdated") or wait.get("no_stale_config"))
+        return any((self.params.get("include_health"), self.params.get("min_version"), wait.get("no_outdated"), wait.get("no_stale_config")))
 
     def enrich(self, tunnels):
         tunnels = super(TunnelInfo, self).enrich(tunnels)
@@ -478,8 +476,7 @@ def token_file(path, token, owner, group):
         info, same = None, False
     except OSError as exc:
         raise ModuleError("dest %s cannot be read: %s." % (path, exc.strerror))
-    differs = (not same or info is None or stat.S_IMODE(info.st_mode) != TOKEN_FILE_MODE
-               or uid not in (-1, info.st_uid) or gid not in (-1, info.st_gid))
+    differs = not same or info is None or stat.S_IMODE(info.st_mode) != TOKEN_FILE_MODE or uid not in (-1, info.st_uid) or gid not in (-1, info.st_gid)
 
     def write():
         folder = os.path.dirname(os.path.abspath(path))

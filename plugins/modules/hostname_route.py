@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: hostname_route
 short_description: Route a private hostname through a Cloudflare Tunnel
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a hostname route of Cloudflare Zero Trust, so that WARP clients reach a private hostname (one with
     no public DNS record, like V(wiki.corp.internal)) through a cloudflared tunnel.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: hostname_route_info
 short_description: List Cloudflare Zero Trust hostname routes
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the hostname routes of an account with every filter of the API's list.
 extends_documentation_fragment:

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: tunnel_route
 short_description: Route a private IP network through a Cloudflare Tunnel or WARP connector
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a tunnel route (a CIDR route of Cloudflare Zero Trust) so that WARP clients reach a private
     IPv4 or IPv6 network through a cloudflared tunnel or a WARP connector.

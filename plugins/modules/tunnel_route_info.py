@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: tunnel_route_info
 short_description: List Cloudflare tunnel routes, or find the route that serves an address
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the CIDR routes of an account with every filter of the API's list, or, with O(ip), returns the route
     whose network holds that address.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: virtual_network
 short_description: Create, rename, make default and delete Cloudflare Zero Trust virtual networks
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a virtual network of a Cloudflare account, found by its O(name) (unique among live virtual networks)
     or by O(id). Virtual networks keep overlapping private IP ranges apart; each tunnel route belongs to one.

@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: virtual_network_info
 short_description: List Cloudflare Zero Trust virtual networks
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the virtual networks of an account, with every filter of the API's list.
 extends_documentation_fragment:
