@@ -189,7 +189,8 @@ waited:
 # First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
 from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES, TunnelInfo, list_filter_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._health import TunnelInfo
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES, list_filter_spec
 
 STATUSES = ["inactive", "degraded", "healthy", "down"]
 TASK = Task(TunnelInfo, list_filter_spec(
