@@ -254,8 +254,12 @@ def phase_copy(tally):
 
 
 def phase_lint(tally):
-    """ansible-lint with the repo's .ansible-lint (production profile, offline)."""
-    rc, lines = run([tool('ansible-lint'), '--nocolor'], 'ansible-lint')
+    """ansible-lint with the repo's .ansible-lint (production profile), as a bare run in a clone.
+
+    No ANSIBLE_COLLECTIONS_PATH: ansible-lint then installs the collection into the copy's own
+    .ansible/ (with one set, it would install it into ~/.ansible/collections, a stale copy there).
+    """
+    rc, lines = run([tool('ansible-lint'), '--nocolor'], 'ansible-lint', env=release_env(VENV))
     text = '\n'.join(lines)
     match = re.search(r'on (\d+) files?', text)
     if match and match.group(1) == '0':
@@ -979,9 +983,11 @@ def release_runner(tally, src, tarball):
     must show the expected changes and no failure, and no secret."""
     data = os.path.join(RELEASE, 'runner')
     collections = os.path.join(data, 'requirements_collections')
-    rc, _lines = run([tool('ansible-galaxy', RELEASE_VENV), 'collection', 'install', tarball, '-p', collections],
+    # --force: a copy of the collection elsewhere on the default path (ansible-lint's, say) is no reason to skip.
+    rc, _lines = run([tool('ansible-galaxy', RELEASE_VENV), 'collection', 'install', '--force', tarball, '-p', collections],
                      'release-runner-install', cwd=RELEASE, env=release_env(RELEASE_VENV))
-    if not tally.check(rc == 0, 'ansible-galaxy collection install of the tarball into the private data directory'):
+    installed = os.path.join(collections, 'ansible_collections', NAMESPACE, NAME, 'MANIFEST.json')
+    if not tally.check(rc == 0 and os.path.isfile(installed), 'ansible-galaxy collection install of the tarball into the private data directory'):
         return
     os.makedirs(os.path.join(data, 'project'))
     with open(os.path.join(data, 'project', 'demo.yml'), 'w', encoding='utf-8') as handle:
