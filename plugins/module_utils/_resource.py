@@ -235,8 +235,7 @@ class Work(object):
         if stand_in_for(value) is not None:
             return self.named(target, value, option)
         by_id = bool(UUID_RE.match(value))
-        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value
-                 and not obj.get("deleted_at")]
+        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value and not obj.get("deleted_at")]
         if len(found) > 1:
             raise ModuleError("%s: more than one %s is named %r (ids: %s); give the id instead."
                               % (option, target.noun, value, ", ".join(o.get("id", "?") for o in found)))
