@@ -798,12 +798,15 @@ class Listing(Work):
     def fetch(self):
         if self.unresolved:  # a filter names a tunnel or network that does not exist: nothing matches
             return []
-        query = self.query()
-        if has_stand_in(query) or stand_in_for(self.params.get("id")):  # an object an earlier task of this check run creates
+        if self.names_planned():
             return self.assumed_items()
         per_page = self.per_page or (self.collection.per_page if self.collection else None)
-        items = [self.view(obj) for obj in self.listed(self.list_path(), query, per_page)]
+        items = [self.view(obj) for obj in self.listed(self.list_path(), self.query(), per_page)]
         return self.enrich(items)
+
+    def names_planned(self):
+        """Whether the task names an object that an earlier task of this check run would create (a stand-in)."""
+        return has_stand_in(self.query()) or stand_in_for(self.params.get("id")) is not None
 
     def assumed_items(self):
         """What the API would list for a filter that names an object created earlier in this check run:
@@ -844,7 +847,7 @@ class Listing(Work):
             return self.finish(**self.present(self.fetch()))
         started = time.monotonic()
         items = self.fetch()
-        if self.check_mode and (has_stand_in(self.query()) or not items):
+        if self.check_mode and (self.names_planned() or not items):
             # Nothing to wait for yet: the object is one an earlier task of this check run would create.
             if not self.extra.get("assumed_created"):
                 self.note_assumed("%s does not exist yet" % self.wait_target())
