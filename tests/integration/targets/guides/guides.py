@@ -304,11 +304,16 @@ def run_document(world, document):
         if subprocess.call(["ansible-playbook", "-i", inventory, "--syntax-check", roles]) != 0:
             raise Failure("%s: a play that applies the role fails ansible-playbook --syntax-check" % document.name)
         summary.append("%d play(s) with the role: syntax only (tests/role/run.sh runs the role)" % len(document.role_plays))
+    made = []
+    for folder in sorted(document.folders):
+        if not os.path.isdir(folder):
+            try:
+                os.makedirs(folder)
+            except OSError as exc:
+                raise Failure("%s: cannot create %s, where a task writes a secret (dest): %s" % (document.name, folder, exc))
+            made.append(folder)
     connector = Connector(world.control, world.api)
     connector.start()
-    made = [folder for folder in sorted(document.folders) if not os.path.isdir(folder)]
-    for folder in made:
-        os.makedirs(folder)
     try:
         for part, texts in (("setup", document.setup), ("teardown", document.teardown)):
             if texts:
