@@ -122,7 +122,8 @@ class Document(object):
         part.append(text)
         self.hosts.add(play["hosts"])
         for task in play.get("tasks") or []:
-            options = task.get(module_of(task)) or {}
+            options = task.get(module_of(task))
+            options = options if isinstance(options, dict) else {}  # a free-form action (k=v) sets neither
             if options.get("update_secret") == "always":
                 self.every_run.add(task.get("name"))
             if options.get("dest"):
