@@ -20,6 +20,11 @@ if [ -z "${EDGEOPS_CLOUDFLARE_EXECUTION:-}" ] && [ -s "$EXECUTION_PATH_FILE" ]; 
     export EDGEOPS_CLOUDFLARE_EXECUTION
 fi
 
+# The test-only `emulator` action (action_plugins/emulator.py): the targets' calls to the emulator's
+# controls and the API's scaffolding, in the controller's process (ansible.builtin.uri runs a module).
+ANSIBLE_ACTION_PLUGINS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/action_plugins"
+export ANSIBLE_ACTION_PLUGINS
+
 # shellcheck source=SCRIPTDIR/../../../emulator/start.sh
 source "$COLLECTION_ROOT/tests/emulator/start.sh"
 trap stop_emulator EXIT
