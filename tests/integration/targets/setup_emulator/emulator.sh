@@ -12,14 +12,6 @@ else
 fi
 EMULATOR_PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
 
-# scripts/test_all.py runs the suite once per execution path and names the path in this file of its
-# copy (ansible-test passes no environment variable of ours to the targets).
-EXECUTION_PATH_FILE="$(dirname "${BASH_SOURCE[0]}")/execution_path"
-if [ -z "${EDGEOPS_CLOUDFLARE_EXECUTION:-}" ] && [ -s "$EXECUTION_PATH_FILE" ]; then
-    EDGEOPS_CLOUDFLARE_EXECUTION="$(cat "$EXECUTION_PATH_FILE")"
-    export EDGEOPS_CLOUDFLARE_EXECUTION
-fi
-
 # The test-only `emulator` action (action_plugins/emulator.py): the targets' calls to the emulator's
 # controls and the API's scaffolding, in the controller's process (ansible.builtin.uri runs a module).
 ANSIBLE_ACTION_PLUGINS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/action_plugins"
