@@ -71,6 +71,21 @@ options:
         fails the task at once.
     type: int
     default: 300
+  rate_limit_reserve:
+    description:
+      - Percentage of the API's request quota to leave unused in each rate-limit window. Cloudflare answers every
+        request with the requests left in the current window and when it resets (the C(Ratelimit) and
+        C(Ratelimit-Policy) headers); when one more request would eat into this reserve, the task waits until the
+        window resets instead, so that it never trips the C(429) that blocks every client of the same user or token
+        for a whole window (1,200 requests per 5 minutes by default).
+      - The count is kept by the API, so the reserve holds across forks, hosts and other tools using the same token.
+        A wait longer than a few seconds is reported as a warning. Without the headers (another proxy) nothing waits.
+      - V(0) waits only when the quota is used up. A wait longer than O(retry_max_wait) is not made while requests
+        are left (the reserve is spent instead); with none left the task fails.
+      - From V(0) to V(99).
+    type: int
+    default: 10
+    version_added: 1.0.0
 notes:
   - A token that lacks a permission fails with the permission the failed call needs (for example
     C(Cloudflare Tunnel Edit) or C(DNS Write)) next to Cloudflare's error code and message.

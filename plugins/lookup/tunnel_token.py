@@ -12,7 +12,7 @@ description:
   - Returns the token that C(cloudflared tunnel run --token) takes, for each tunnel named in the terms (names of
     live tunnels, or UUIDs).
   - Uses the same client, validation and error messages as M(edgeops.cloudflare.tunnel_token), and runs on the
-    controller.
+    controller. An option it does not know, or a value of the wrong type, fails before any request.
   - "The token is a secret; put C(no_log: true) on tasks that use it."
 author:
   - edgeops maintainers (@edgeops)
@@ -35,33 +35,19 @@ options:
     type: str
     choices: [error, warn, skip]
     default: error
-  api_token:
-    description: API token; when not given, E(CLOUDFLARE_API_TOKEN) is used (or E(CLOUDFLARE_EMAIL) with E(CLOUDFLARE_API_KEY)).
+  token_type:
+    description: V(tunnel) for the token C(cloudflared tunnel run) takes, V(management) for a management token.
     type: str
-  api_email:
-    description: Email for the legacy global API key, with O(api_key).
-    type: str
-  api_key:
-    description: Legacy global API key, with O(api_email).
-    type: str
-  account_id:
-    description: The account id; when not given, E(CLOUDFLARE_ACCOUNT_ID) is used.
-    type: str
-  api_base_url:
-    description: Base URL of the API; when not given, E(CLOUDFLARE_BASE_URL), then V(https://api.cloudflare.com/client/v4).
-    type: str
-  validate_certs:
-    description: Verify the API's TLS certificate.
-    type: bool
-    default: true
-  timeout:
-    description: Seconds to wait for each request.
-    type: float
-    default: 30
-  retries:
-    description: How many times a request is repeated after a rate limit or a gateway error.
-    type: int
-    default: 5
+    choices: [tunnel, management]
+    default: tunnel
+  resources:
+    description: The resources a management token grants access to (with O(token_type=management)).
+    type: list
+    elements: str
+    choices: [logs]
+    default: [logs]
+extends_documentation_fragment:
+  - edgeops.cloudflare.cloudflare
 notes:
   - Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) permission.
   - "Request cost: two requests per name, one per UUID."
@@ -92,41 +78,48 @@ _raw:
   elements: str
 """
 
+import os
+
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import UUID_RE
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import execute
 from ansible_collections.edgeops.cloudflare.plugins.modules.tunnel_token import TASK
+from ansible_collections.edgeops.cloudflare.plugins.plugin_utils._inprocess import plain, run_task
 
-CONNECTION = ("api_token", "api_email", "api_key", "account_id", "api_base_url", "validate_certs", "timeout", "retries")
+NAME = "edgeops.cloudflare.tunnel_token"
+# The module's options and validation, without its file options (a lookup returns the token), plus
+# the lookup's own; the tunnels come from the terms.
+LOOKUP = TASK.variant(drop=("dest", "owner", "group"),
+                      on_missing=dict(type="str", choices=["error", "warn", "skip"], default="error"))
 display = Display()
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        tokens = []
-        for term in terms:
-            # Unset options stay out: the validator counts a present key as given (mutually exclusive ones).
-            params = dict((option, self.get_option(option)) for option in CONNECTION if self.get_option(option) is not None)
-            params.update(tunnel_type=self.get_option("tunnel_type"), token_type="tunnel")
-            params["id" if UUID_RE.match(str(term)) else "name"] = str(term)
-            tokens.append(self.token(params))
-        return tokens
+        named = sorted(option for option in ("id", "name") if option in kwargs)
+        if named:
+            raise AnsibleError("%s: give the tunnels as terms (names or ids), not as %s." % (NAME, " or ".join(named)))
+        if not terms:
+            raise AnsibleError("%s needs at least one term: the name or id of a tunnel." % NAME)
+        bad = [term for term in terms if not isinstance(term, str) or not term.strip()]
+        if bad:
+            raise AnsibleError("%s: each term must be the name or id of a tunnel, got %r." % (NAME, plain(bad[0])))
+        return [self.token(term, plain(kwargs)) for term in terms]
 
-    def token(self, params):
-        validated = ArgumentSpecValidator(TASK.argument_spec, **TASK.constraints).validate(params)
-        if validated.error_messages:
-            raise AnsibleError("edgeops.cloudflare.tunnel_token: %s" % "; ".join(validated.error_messages))
-        result, _secrets = execute(TASK, validated.validated_parameters)
+    def token(self, term, options):
+        args = dict(options)
+        args["id" if UUID_RE.match(term.strip()) else "name"] = str(term)
+        result = run_task(LOOKUP, NAME, args, environ=os.environ, inject_invocation=False, kind="lookup")
+        for warning in result.get("warnings", []):
+            display.warning("%s: %s" % (NAME, warning))
         if not result.get("failed"):
             return result["token"]
-        if result.get("not_found") and self.get_option("on_missing") != "error":
-            if self.get_option("on_missing") == "warn":
-                display.warning("edgeops.cloudflare.tunnel_token: %s" % result["msg"])
+        on_missing = options.get("on_missing", "error")
+        if result.get("not_found") and on_missing != "error":
+            if on_missing == "warn":
+                display.warning("%s: %s" % (NAME, result["msg"]))
             return ""
-        raise AnsibleError("edgeops.cloudflare.tunnel_token: %s" % result["msg"])
+        raise AnsibleError("%s: %s" % (NAME, result["msg"]))

@@ -3,15 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One HTTP client for the Cloudflare v4 API.
 
-Private to this collection. Handles auth, the response envelope, paging and retries, so no
-module ever builds a request, parses an envelope or sleeps by itself.
+Private to this collection. Handles auth, the response envelope, paging, pacing and retries, so
+no module ever builds a request, parses an envelope or sleeps by itself.
 """
 
 from __future__ import annotations
 
 import email.utils
 import json
+import math
 import random
+import re
 import time
 import traceback
 from urllib.parse import quote, quote_plus
@@ -37,6 +39,10 @@ BACKOFF_MAX = 30.0
 # Answers to a repeated DELETE that mean the first attempt did the work.
 ALREADY_DELETED_CODES = frozenset((1014, 1015))
 MASK = "********"
+# Percent of the API's request quota the client leaves unused in each window (rate_limit_reserve).
+RATE_LIMIT_RESERVE = 10
+# A wait for the rate limit longer than this (seconds) is reported to the user.
+NOTICE_AFTER = 5.0
 
 
 def default_sleep(seconds):
@@ -132,6 +138,11 @@ def scrub(value, secrets):
 
 # What an API token needs for each kind of path: (path fragment, read permission, write permission).
 PERMISSIONS = (
+    ("/access/apps", "Access: Apps and Policies Read", "Access: Apps and Policies Write"),
+    ("/access/policies", "Access: Apps and Policies Read", "Access: Apps and Policies Write"),
+    ("/access/service_tokens", "Access: Service Tokens Read", "Access: Service Tokens Write"),
+    ("/access/", "Access: Organizations, Identity Providers, and Groups Read",
+     "Access: Organizations, Identity Providers, and Groups Write"),
     ("/dns_records", "DNS Read", "DNS Write"),
     ("/zones", "Zone Read", "Zone Read"),
     ("/warp_connector", "Cloudflare One Connector: WARP Read (or Cloudflare Tunnel Read)",
@@ -171,6 +182,66 @@ def parse_retry_after(value, now=None):
     return max(0.0, when.timestamp() - now)
 
 
+# One item of a structured-field list: "name" or token, then ;key=value parameters.
+_LIMIT_ITEM = re.compile(r'^\s*(?:"([^"\\]*)"|([A-Za-z*][A-Za-z0-9_.:/%*+-]*))\s*((?:;\s*[a-z*][a-z0-9_.*-]*=[^;]*)*)$')
+
+
+def parse_limit_items(value, keys):
+    """``{name: {key: int}}`` from a ``Ratelimit`` or ``Ratelimit-Policy`` header value.
+
+    Items without every key in ``keys`` as a non-negative integer are malformed and left out, so a
+    header the client does not understand changes nothing.
+    """
+    items = {}
+    for part in (value or "").split(","):
+        match = _LIMIT_ITEM.match(part)
+        if not match:
+            continue
+        params = dict(pair.strip().partition("=")[::2] for pair in match.group(3).split(";")[1:])
+        if all(params.get(key, "").strip().isdigit() for key in keys):
+            items[match.group(1) if match.group(1) is not None else match.group(2)] = dict(
+                (key, int(params[key])) for key in keys)
+    return items
+
+
+class RequestBudget(object):
+    """What the API's last answer said about its request budget, and whether to wait before the next request.
+
+    Every response carries ``Ratelimit: "default";r=<remaining>;t=<seconds to reset>`` and
+    ``Ratelimit-Policy: "default";q=<quota>;w=<window>``. The count belongs to the user or token on
+    the server, so every process, host and tool using it sees the same numbers: keeping a reserve
+    of each quota unused keeps them all clear of the 429 that blocks the whole account for a window.
+    Without the headers (another proxy, an older API) nothing is known and nothing waits.
+    """
+
+    def __init__(self, reserve_percent=RATE_LIMIT_RESERVE, clock=time.monotonic):
+        self.reserve_percent = reserve_percent
+        self.clock = clock
+        self.limits = {}
+        self.learned_at = None
+
+    def learn(self, headers):
+        remaining = parse_limit_items(headers.get("Ratelimit"), ("r", "t"))
+        policies = parse_limit_items(headers.get("Ratelimit-Policy"), ("q", "w"))
+        self.limits = dict((name, dict(item, **policies.get(name, {"q": None, "w": None}))) for name, item in remaining.items())
+        self.learned_at = self.clock()
+
+    def forget(self):
+        """After waiting out a window, what was known of it is stale."""
+        self.limits = {}
+
+    def reserve(self, quota):
+        return int(math.ceil(quota * self.reserve_percent / 100.0)) if quota else 0
+
+    def wait(self):
+        """``(seconds, limit)`` to wait before the next request, or None: the longest wait of every
+        limit whose remaining requests have come down to its reserve."""
+        elapsed = self.clock() - self.learned_at if self.learned_at is not None else 0.0
+        waits = [(limit["t"] - elapsed, limit) for limit in self.limits.values() if limit["r"] <= self.reserve(limit["q"])]
+        waits = [(seconds, limit) for seconds, limit in waits if seconds > 0]
+        return max(waits, key=lambda item: item[0]) if waits else None
+
+
 def _transport_failure(exc):
     """Describe a requests exception and whether the request may have reached the server."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -193,17 +264,21 @@ class CloudflareClient(object):
 
     ``request`` returns the envelope's ``result``; ``paginate`` yields the items of a list
     endpoint. Every failure raises :class:`CloudflareError`. ``sleep`` is injectable so tests
-    can run retries without waiting.
+    can run retries without waiting. Requests are paced by the API's rate-limit headers
+    (:class:`RequestBudget`); ``notices`` lists, for the user, every wait for the rate limit
+    longer than ``NOTICE_AFTER`` seconds.
     """
 
     def __init__(self, base_url=DEFAULT_BASE_URL, api_token=None, api_email=None, api_key=None,
                  timeout=30, retries=5, retry_max_wait=300, validate_certs=True, ca_path=None,
-                 sleep=None):
+                 sleep=None, rate_limit_reserve=RATE_LIMIT_RESERVE):
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.retry_max_wait = retry_max_wait
         self.sleep = sleep or default_sleep
+        self.budget = RequestBudget(rate_limit_reserve)
+        self.notices = []
         self.request_count = 0
         # True when the last call was sent again after an attempt that may have been applied, so
         # callers can tell their own repeated write from someone else's change.
@@ -238,6 +313,7 @@ class CloudflareClient(object):
         while True:
             attempt += 1
             can_retry = attempt <= self.retries
+            self.pace(method, path)
             self.request_count += 1
             self.repeated = maybe_applied
             try:
@@ -249,6 +325,7 @@ class CloudflareClient(object):
                     self.sleep(self.backoff(attempt))
                     continue
                 raise CloudflareTransportError(method, path, reason, sent)
+            self.budget.learn(response.headers)
             status = response.status_code
             if status == 429 and can_retry:
                 # A 429 means the request was refused unprocessed: safe to repeat for any method.
@@ -257,7 +334,7 @@ class CloudflareClient(object):
                 if wait > self.retry_max_wait:
                     raise self._error(method, path, response).with_hint(
                         "Rate limited: Retry-After of %ds exceeds retry_max_wait (%ds)" % (wait, self.retry_max_wait))
-                self.sleep(wait)
+                self.wait_for_rate_limit(wait, "the API answered 429, its request budget was used up")
                 continue
             if status in RETRYABLE_STATUS and idempotent and can_retry:
                 maybe_applied = True  # a gateway error may hide a request the API did carry out
@@ -266,6 +343,29 @@ class CloudflareClient(object):
             if method == "DELETE" and self.repeated and self._already_deleted(response):
                 return {"success": True, "errors": [], "messages": [], "result": None}
             return self._unwrap(method, path, response)
+
+    def pace(self, method, path):
+        """Wait until the window resets when one more request would eat into the reserve."""
+        wait = self.budget.wait()
+        if wait is None:
+            return
+        seconds, limit = wait
+        if seconds > self.retry_max_wait:
+            if limit["r"] > 0:
+                return  # spend the reserve rather than wait longer than the user allows
+            raise CloudflareError(method, path, reason="the API's request budget is used up for another %ds, longer than "
+                                                       "retry_max_wait (%ds)" % (math.ceil(seconds), self.retry_max_wait))
+        quota = " of %d per %ds" % (limit["q"], limit["w"]) if limit["q"] is not None else ""
+        self.wait_for_rate_limit(seconds, "only %d requests%s were left, the reserve that rate_limit_reserve (%s%%) keeps "
+                                          "for other clients and retries" % (limit["r"], quota, self.budget.reserve_percent))
+
+    def wait_for_rate_limit(self, seconds, why):
+        """Sleep for the rate limit; a long wait becomes a notice for the user."""
+        self.sleep(seconds)
+        self.budget.forget()
+        if seconds >= NOTICE_AFTER:
+            self.notices.append("Waited %ds for Cloudflare's API rate limit: %s. Every client of the same user or token "
+                                "(other forks, hosts and tools, the dashboard) spends that budget." % (math.ceil(seconds), why))
 
     @staticmethod
     def _already_deleted(response):
@@ -343,8 +443,11 @@ class CloudflareClient(object):
             items = body.get("result") or []
             yield from items
             seen += len(items)
-            total = (body.get("result_info") or {}).get("total_count")
-            if len(items) < per_page or (total is not None and seen >= total):
+            info = body.get("result_info") or {}
+            total = info.get("total_count")
+            # A server that pages by less than we asked says so in per_page: a page of that size is full.
+            size = info.get("per_page") if isinstance(info.get("per_page"), int) and 0 < info.get("per_page") < per_page else per_page
+            if not items or len(items) < size or (total is not None and seen >= total):
                 return
             page += 1
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ._access import origin_access
 from ._common import ModuleError
 from ._dns import TunnelDns
 from ._ingress import (
@@ -16,24 +17,26 @@ from ._ingress import (
     check_origin_request,
     check_service,
     describe_rule,
+    normalise_origin_request,
     owned_hostnames,
     removed_hostnames,
     same,
     shadowed,
     stored_configuration,
+    wired_access,
 )
 from ._resource import Document
 from ._tunnels import CfdTunnel, config_src_of
 
 
-def overwrite_mode(value):
+def overwrite_mode(value, option):
     """``dns_overwrite`` as one of never, orphaned, always (it takes booleans and ``orphaned``)."""
     if isinstance(value, str) and value.strip().lower() == "orphaned":
         return "orphaned"
     try:
         return "always" if boolean(value, strict=True) else "never"
     except TypeError:
-        raise ModuleError("dns_overwrite must be false, true or orphaned, got %r." % (value,))
+        raise ModuleError("%s must be false, true or orphaned, got %r." % (option, value))
 
 
 class TunnelConfig(Document):
@@ -48,15 +51,15 @@ class TunnelConfig(Document):
     parent = CfdTunnel
     subpath = "configurations"
 
+    forms = {"dns_overwrite": overwrite_mode}
+
     @classmethod
-    def check(cls, params):
-        super(TunnelConfig, cls).check(params)
-        check_ingress(params["ingress"], params["state"], params["mode"])
+    def validate(cls, params):
+        params["ingress"] = check_ingress(params["ingress"], params["state"], params["mode"])
         if params["state"] == "present":
             check_origin_request(params["origin_request"], "origin_request")
             if params["catch_all_service"] is not None:
-                check_service(params["catch_all_service"], "catch_all_service")
-        params["dns_overwrite"] = overwrite_mode(params["dns_overwrite"])
+                params["catch_all_service"] = check_service(params["catch_all_service"], "catch_all_service")
         if params["dns_overwrite"] != "never" and not params["dns"]:
             raise ModuleError("dns_overwrite only makes sense with dns: true.")
 
@@ -77,6 +80,9 @@ class TunnelConfig(Document):
         return stored_configuration(result)
 
     def wanted(self, stored):
+        for index, access in origin_access(self, wired_access(self.params)).items():
+            rule = self.task.rules[index]
+            rule["originRequest"] = normalise_origin_request(dict(rule.get("originRequest") or {}, access=access))
         wanted = build(stored, self.task)
         problems = ["ingress rule %d (%s) comes before rule %d (%s) and takes all of its requests"
                     % (i + 1, describe_rule(wanted.rules[i]), j + 1, describe_rule(wanted.rules[j]))

@@ -10,7 +10,7 @@ written, applies the plan, and removes only records that point at the given tunn
 
 from __future__ import annotations
 
-from ._common import UUID_RE, ModuleError
+from ._common import UUID_RE, ModuleError, normalise_hostname
 from ._resource import Step
 
 TUNNEL_DOMAIN = "cfargotunnel.com"
@@ -25,7 +25,7 @@ def tunnel_target(tunnel_id):
 
 
 def _points_at(record, target):
-    return record.get("type") == "CNAME" and (record.get("content") or "").rstrip(".").lower() == target.lower()
+    return record.get("type") == "CNAME" and normalise_hostname(record.get("content")) == normalise_hostname(target)
 
 
 def record_view(record):
@@ -55,7 +55,7 @@ class TunnelDns(object):
         bare = hostname[2:] if hostname.startswith("*.") else hostname
         best = None
         for zone in self.zones():
-            name = (zone.get("name") or "").lower()
+            name = normalise_hostname(zone.get("name"))
             if bare == name or bare.endswith("." + name):
                 if best is None or len(name) > len(best["name"]):
                     best = zone
@@ -67,7 +67,7 @@ class TunnelDns(object):
 
     def records(self, zone, hostname):
         return [r for r in self.client.paginate("/zones/%s/dns_records" % zone["id"], {"name": hostname})
-                if (r.get("name") or "").lower() == hostname]
+                if normalise_hostname(r.get("name")) == hostname]
 
     # ---- publishing --------------------------------------------------------------------
     def plan_publish(self, hostname, overwrite):
@@ -114,7 +114,7 @@ class TunnelDns(object):
 
     def deleted_tunnel(self, record):
         """The deleted tunnel of this account that a CNAME points at (an orphaned record), or None."""
-        content = (record.get("content") or "").rstrip(".").lower()
+        content = normalise_hostname(record.get("content"))
         if record.get("type") != "CNAME" or not content.endswith("." + TUNNEL_DOMAIN) or self.tunnel_of is None:
             return None
         tunnel_id = content[:-len(TUNNEL_DOMAIN) - 1]

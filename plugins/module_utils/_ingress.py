@@ -7,7 +7,7 @@ Pure: no client, no paths, no check mode. The task's rules are turned into one n
 once (:class:`TaskIngress`); stored documents are parsed into :class:`Configuration`. Both keep
 rules in the API's own shape (``hostname``, ``path``, ``service``, ``originRequest`` in
 camelCase), so they compare semantically: hostnames lower-case without a trailing dot (the one
-normaliser is :func:`normalise_hostname`), an empty ``path`` or ``originRequest`` the same as
+normaliser is ``_common.normalise_hostname``), an empty ``path`` or ``originRequest`` the same as
 none, ``access.required: false`` the same as no ``required``. Snake_case appears only at the
 edges: the task's options going in, :meth:`Configuration.view` coming out.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import re
 
-from ._common import ModuleError
+from ._common import ModuleError, hostname, name_or_uuid, normalise_hostname
 
 DEFAULT_CATCH_ALL = "http_status:404"
 
@@ -64,34 +64,17 @@ def ingress_rule_option_spec():
         path=dict(type="str"),
         service=dict(type="str"),
         origin_request=dict(type="dict", options=origin_request_option_spec()),
+        access=dict(type="dict", options=dict(application=dict(type="str"), required=dict(type="bool", default=True))),
     )
 
 
 # ---- validation ---------------------------------------------------------------------------
 
-def normalise_hostname(hostname):
-    return (hostname or "").strip().rstrip(".").lower()
-
-
-def check_hostname(hostname, where):
-    """A public hostname: DNS labels, optionally a leading ``*.`` wildcard label; ``*`` alone."""
-    name = normalise_hostname(hostname)
-    if not name:
-        raise ModuleError("%s: hostname must not be empty." % where)
-    if name == "*":
-        return name
-    if "://" in name or "/" in name or ":" in name:
-        raise ModuleError("%s: hostname %r must be a bare hostname, without scheme, port or path "
-                          "(put the path in 'path')." % (where, hostname))
-    labels = name.split(".")
-    if labels[0] == "*":
-        labels = labels[1:]
-    if len(name) > 253 or len(labels) < 2 or not all(LABEL_RE.match(label) for label in labels):
-        hint = ""
-        if "*" in name:
-            hint = " A wildcard is only allowed as the whole leftmost label, like *.example.com."
-        raise ModuleError("%s: hostname %r is not a valid public hostname.%s" % (where, hostname, hint))
-    return name
+def rule_hostname(value, where):
+    """A rule's public hostname, normalised (a leading ``*.`` label allowed); ``*`` is every hostname."""
+    if normalise_hostname(value) == "*":
+        return "*"
+    return hostname(value, "%s: hostname" % where, min_labels=2)
 
 
 def check_service(service, where):
@@ -162,26 +145,52 @@ def check_origin_request(options, where):
 
 
 def check_ingress(rules, state, mode):
-    """Validate the ``ingress`` option; raises ModuleError naming the rule and what is wrong."""
+    """The ``ingress`` option in canonical form (hostname normalised, an empty path none, the service
+    stripped); raises ModuleError naming the rule and what is wrong."""
     seen = {}
+    canonical = []
     for index, rule in enumerate(rules or []):
         where = "ingress[%d]" % index
-        hostname = check_hostname(rule.get("hostname"), where)
-        path = check_path(rule.get("path"), where)
+        rule = dict(rule, hostname=rule_hostname(rule.get("hostname"), where), path=check_path(rule.get("path"), where))
         if state == "present":
-            check_service(rule.get("service"), where)
+            rule["service"] = check_service(rule.get("service"), where)
             check_origin_request(rule.get("origin_request"), where + ".origin_request")
-            if hostname == "*" and path is None:
+            if rule["hostname"] == "*" and rule["path"] is None:
                 raise ModuleError("%s: a rule for every hostname and path is the catch-all, which must be last; "
                                   "set catch_all_service instead." % where)
+            rule["access"] = check_access(rule, where)
         # With state=absent, service and origin_request are ignored: one task can toggle its state.
-        key = (hostname, path)
+        key = (rule["hostname"], rule["path"])
         if key in seen:
             raise ModuleError("%s repeats hostname %r%s of ingress[%d]; each hostname and path may appear once."
-                              % (where, hostname, " with path %r" % path if path else "", seen[key]))
+                              % (where, rule["hostname"], " with path %r" % rule["path"] if rule["path"] else "", seen[key]))
         seen[key] = index
-    if state == "absent" and mode == "merge" and not rules:
+        canonical.append(rule)
+    if state == "absent" and mode == "merge" and not canonical:
         raise ModuleError("state=absent with mode=merge needs ingress: the rules (hostnames) to remove.")
+    return canonical
+
+
+def check_access(rule, where):
+    """A rule's ``access`` (the Access application cloudflared checks tokens for), canonical: the
+    application's name or id, or None to find it by the rule's hostname."""
+    access = rule.get("access")
+    if access is None:
+        return None
+    if (rule.get("origin_request") or {}).get("access") is not None:
+        raise ModuleError("%s: give access (the module finds the team name and aud tag) or origin_request.access "
+                          "(both by hand), not both." % where)
+    application = access.get("application")
+    if application is None and "*" in rule["hostname"]:
+        raise ModuleError("%s: access needs application (a name or id) on a rule for %s: the application is found by "
+                          "the rule's hostname only for one hostname." % (where, rule["hostname"]))
+    return dict(access, application=None if application is None else name_or_uuid(application, where + ".access.application"))
+
+
+def wired_access(params):
+    """(index of the rule, its hostname, its canonical ``access``) of every rule that asks for Access."""
+    return [(index, rule["hostname"], rule["access"]) for index, rule in enumerate(params.get("ingress") or [])
+            if rule.get("access") and params.get("state") == "present"]
 
 
 # ---- conversion ---------------------------------------------------------------------------
@@ -258,14 +267,15 @@ class TaskIngress(object):
         self.catch_all_service = params.get("catch_all_service")
         self.rules = []
         self.targets = []  # (hostname, path or None) of each listed rule
-        for rule in params.get("ingress") or []:
-            api_rule = {"hostname": rule["hostname"], "path": rule.get("path"), "service": rule.get("service")}
+        for rule in params.get("ingress") or []:  # canonical since check_ingress
+            api_rule = {"hostname": rule["hostname"], "service": rule.get("service") or ""}
+            if rule["path"]:
+                api_rule["path"] = rule["path"]
             origin = origin_request_to_api(rule.get("origin_request"))
             if origin:
                 api_rule["originRequest"] = origin
-            api_rule = normalise_rule(api_rule)
             self.rules.append(api_rule)
-            self.targets.append((api_rule["hostname"], api_rule.get("path")))
+            self.targets.append((rule["hostname"], rule["path"]))
         self.hostnames = []  # listed hostnames in order, without the "*" of path-only rules
         for hostname, _path in self.targets:
             if hostname != "*" and hostname not in self.hostnames:

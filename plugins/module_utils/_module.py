@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import remove_values
 
-from ._api import DEFAULT_BASE_URL, REQUESTS_IMPORT_ERROR, CloudflareClient, CloudflareError, permission_needed, scrub
+from ._api import (DEFAULT_BASE_URL, RATE_LIMIT_RESERVE, REQUESTS_IMPORT_ERROR, CloudflareClient, CloudflareError,
+                   permission_needed, scrub)
 from ._common import ACCOUNT_ID_RE, ModuleError
 
 CREDENTIAL_VARIABLES = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY",
@@ -42,8 +43,23 @@ def cloudflare_argument_spec():
         timeout=dict(type="float", default=30),
         retries=dict(type="int", default=5),
         retry_max_wait=dict(type="int", default=300),
+        rate_limit_reserve=dict(type="int", default=RATE_LIMIT_RESERVE),
     )
 
+
+def state_spec(**more):
+    """The ``state`` option, and more options."""
+    spec = dict(state=dict(type="str", default="present", choices=["present", "absent"]))
+    spec.update(more)
+    return spec
+
+
+def object_spec(**more):
+    """Options of a module that manages one object named by ``name`` or ``id`` (see NAMED), and more."""
+    return state_spec(name=dict(type="str"), id=dict(type="str"), **more)
+
+
+NAMED = dict(required_one_of=[["name", "id"]])  # the constraint that goes with object_spec
 
 SHARED_CONSTRAINTS = dict(
     mutually_exclusive=[["api_token", "api_key"], ["api_token", "api_email"]],
@@ -60,11 +76,19 @@ class Task(object):
 
     def __init__(self, work, argument_spec, **constraints):
         self.work = work
+        self.options = argument_spec
+        self.own_constraints = constraints
         self.argument_spec = cloudflare_argument_spec()
         self.argument_spec.update(argument_spec)
         self.constraints = dict((key, list(value)) for key, value in SHARED_CONSTRAINTS.items())
         for key, value in constraints.items():
             self.constraints[key] = self.constraints.get(key, []) + list(value)
+
+    def variant(self, drop=(), **options):
+        """The same work with some of its own options dropped and others added (a lookup's spec)."""
+        spec = dict((option, value) for option, value in self.options.items() if option not in drop)
+        spec.update(options)
+        return Task(self.work, spec, **self.own_constraints)
 
     def module(self):
         return AnsibleModule(argument_spec=self.argument_spec, supports_check_mode=True, **self.constraints)
@@ -127,13 +151,15 @@ def resolve_connection(params, environ):
     for name in ("retries", "retry_max_wait"):
         if params[name] < 0:
             raise ModuleError("%s must not be negative." % name)
+    if not 0 <= params["rate_limit_reserve"] < 100:
+        raise ModuleError("rate_limit_reserve must be a percentage from 0 to 99, got %s." % params["rate_limit_reserve"])
 
 
 def new_client(params, credentials):
     return CloudflareClient(
         base_url=params["api_base_url"], timeout=params["timeout"], retries=params["retries"],
         retry_max_wait=params["retry_max_wait"], validate_certs=params["validate_certs"],
-        ca_path=params["ca_path"], **credentials)
+        ca_path=params["ca_path"], rate_limit_reserve=params["rate_limit_reserve"], **credentials)
 
 
 def explain(exc, params):
@@ -154,12 +180,12 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
     environ = os.environ if environ is None else environ
     params = dict(params)
     secrets = set(value for value in (params.get("api_token"), params.get("api_key")) if value)
-    work = None
+    work = client = None
     try:
         if REQUESTS_IMPORT_ERROR:
             return dict(failed=True, msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR), secrets
         resolve_connection(params, environ)
-        task.work.check(params)
+        params = task.work.check(params)  # the canonical form, from here on
         credentials = resolve_credentials(params, environ)
         secrets.update(value for key, value in credentials.items() if key != "api_email" and value)
         client = new_client(params, credentials)
@@ -178,4 +204,6 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
         if result.get("failed"):
             # A failure keeps the warnings the work gave before it (a lost response recovered, say).
             result["warnings"] = list(work.warnings) + [w for w in result.get("warnings", []) if w not in work.warnings]
+    if client is not None and client.notices:  # long waits for the API's rate limit are never silent
+        result["warnings"] = result.get("warnings", []) + client.notices
     return scrub(result, sorted(secrets)), secrets

@@ -11,6 +11,8 @@
 - :class:`Step`: a side effect (DNS records, connections) planned before anything is written,
   reported the same way in check mode and real mode, applied unless check mode.
 
+Input is canonical from the start: ``check()`` applies the declared ``forms`` (``_common``) to the
+task's parameters once, before any request, and every later step compares and sends that form.
 This is the only code that reads check mode and diff mode.
 """
 
@@ -20,7 +22,7 @@ import math
 import time
 
 from ._api import CloudflareError
-from ._common import UUID_RE, ModuleError, check_name, check_uuid
+from ._common import UUID_RE, ModuleError, name, uuid
 
 HIDDEN = "(hidden)"
 SET = "(hidden, set)"
@@ -55,16 +57,12 @@ class WriteOnly(object):
     masked in the diff, and every value given or generated is registered as a secret.
     """
 
-    def __init__(self, option, validate=None, generate=None, rotate_option=None, on_create=True):
+    def __init__(self, option, form=None, generate=None, rotate_option=None, on_create=True):
         self.option = option
-        self.validate = validate
+        self.form = form
         self.generate = generate
         self.rotate_option = rotate_option
         self.on_create = on_create
-
-    def check(self, params):
-        if self.validate is not None:
-            self.validate(params.get(self.option), self.option)
 
     def rotates(self, params):
         return bool(self.rotate_option) and params.get(self.rotate_option) == "always"
@@ -89,10 +87,49 @@ class Reference(object):
         self.copies = copies
 
 
+class Issued(object):
+    """A secret the API makes and returns only in the answer that makes it (a service token's client
+    secret): on create, and on a rotation, a POST to ``rotate_path`` below the object that runs when the
+    ``rotate_option`` is true (its body from ``rotate_body(params)``).
+
+    The layer takes the secret out of the object, marks it hidden in the diff, and hands it to
+    ``hand_over(work, secret, issued)`` (issued False: no new secret this run), which puts it into
+    the result (where the module's SecretAction hides it from output) or registers it as a secret of
+    the run and returns Steps (a file to write).
+    """
+
+    def __init__(self, field, rotate_option=None, rotate_path=None, rotate_body=None, hand_over=None):
+        self.field = field
+        self.rotate_option = rotate_option
+        self.rotate_path = rotate_path
+        self.rotate_body = rotate_body or (lambda params: None)
+        self.hand_over = hand_over or (lambda work, secret, issued: work.extra.update({field: secret}) or [])
+
+    def rotates(self, params):
+        return bool(self.rotate_option and params.get(self.rotate_option))
+
+
+class Params(dict):
+    """A task's parameters in canonical form, with ``notes``: warnings about the input itself."""
+
+    def __init__(self, params):
+        super(Params, self).__init__(params)
+        self.notes = list(getattr(params, "notes", ()))
+
+
+def declared(cls, attribute):
+    """A dict attribute merged over the class hierarchy: what a class declares adds to its bases'."""
+    merged = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(klass.__dict__.get(attribute) or {})
+    return merged
+
+
 class Work(object):
     """What every declaration shares: the client, the task's parameters and the result parts."""
 
     references = ()  # Reference options, resolved to ids before anything is written
+    forms = {}       # option -> form(value, option) giving the canonical form (merged with the bases')
 
     def __init__(self, client, params, check_mode=False, diff=False):
         self.client = client
@@ -104,15 +141,33 @@ class Work(object):
         self.referenced = {}     # Reference field -> the object it names
         self.unresolved = False  # a reference names nothing, so nothing can match
         self.changed = False
-        self.warnings = []
+        self.warnings = list(getattr(params, "notes", ()))
         self.secrets = set()
         self.before = {}
         self.after = {}
         self.extra = {}
+        self.indexes = {}        # Collection class -> its objects, listed once per task (object_of)
 
     @classmethod
     def check(cls, params):
-        """Validate the task's input before any request (raise ModuleError naming the option)."""
+        """The task's parameters in canonical form (a new dict; the input is left as it is), or a
+        ModuleError naming the option: every form declared in ``forms``, then :meth:`validate`."""
+        params = Params(params)
+        for option, form in declared(cls, "forms").items():
+            outer, _dot, inner = option.rpartition(".")  # "wait_for.connector_id": an option of a dict option
+            holder = params
+            if outer:
+                if not isinstance(params.get(outer), dict):
+                    continue
+                holder = params[outer] = dict(params[outer])
+            if holder.get(inner) is not None:
+                holder[inner] = form(holder[inner], option)
+        cls.validate(params)
+        return params
+
+    @classmethod
+    def validate(cls, params):
+        """Hook: checks across options, on the canonical parameters (raise ModuleError naming the option)."""
 
     # ---- references --------------------------------------------------------------------
     def resolve_references(self, must_exist):
@@ -134,7 +189,8 @@ class Work(object):
         if value is None:
             return reference.default(self) if reference.default else None
         by_id = bool(UUID_RE.match(value))
-        params = dict(self.params, id=value if by_id else None, name=None if by_id else value, state="present")
+        params = dict(account_id=self.params["account_id"], id=value if by_id else None, name=None if by_id else value,
+                      state="present")
         other = reference.target(self.params)(self.client, params, self.check_mode)
         if not must_exist:
             obj = other.find()
@@ -146,6 +202,48 @@ class Work(object):
         self.warnings.extend(other.warnings)
         self.extra.update(other.extra)
         return obj
+
+    def object_of(self, target, value, option):
+        """The object of ``target`` (a Collection class) that ``value`` names by UUID or by name.
+
+        Every object of the kind is listed once per task, however many values an option names. A
+        name that matches nothing fails naming the option; in check mode it is taken as an object an
+        earlier task would create (``id`` None, with a warning). Several matches fail, asking for the id.
+        """
+        by_id = bool(UUID_RE.match(value))
+        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value
+                 and not obj.get("deleted_at")]
+        if len(found) > 1:
+            raise ModuleError("%s: more than one %s is named %r (ids: %s); give the id instead."
+                              % (option, target.noun, value, ", ".join(o.get("id", "?") for o in found)))
+        if found:
+            return found[0]
+        if self.check_mode and not by_id:
+            warning = "Check mode: %s: no %s named %r exists yet; assumed an earlier task creates it." % (option, target.noun, value)
+            if warning not in self.warnings:  # the value may be asked for more than once
+                self.warnings.append(warning)
+            return {"id": None, "name": value}
+        raise ModuleError("%s: no %s %s %r exists in account %s." % (option, target.noun, "with id" if by_id else "named",
+                                                                     value, self.params["account_id"]), not_found=True)
+
+    def objects(self, target):
+        """Every object of ``target`` (a Collection class), listed once per task."""
+        if target not in self.indexes:
+            other = target(self.client, dict(account_id=self.params["account_id"]), self.check_mode)
+            self.indexes[target] = list(self.listed(other.collection, dict(other.live_filter), other.per_page))
+        return self.indexes[target]
+
+    def listed(self, path, query, per_page=None):
+        """Every item of a paged list; ``per_page`` None leaves the page size to the client."""
+        if per_page:
+            return self.client.paginate(path, query, per_page=per_page)
+        return self.client.paginate(path, query)
+
+    def id_of(self, target, value, option):
+        """The id that ``value`` (a UUID or a name of a ``target`` object) stands for; a UUID costs no request."""
+        if UUID_RE.match(value):
+            return value
+        return self.object_of(target, value, option).get("id")
 
     def record(self, before, after):
         """Add to the diff; dict values (such as ``dns``) are merged key by key."""
@@ -211,52 +309,97 @@ class Collection(Work):
     create_only = ()         # options that only creation can set; a mismatch later fails
     updatable = ()           # options PATCHed when they differ
     write_only = ()          # WriteOnly options
-    canonical = {}           # option -> function giving the form the API stores; applied to both sides
+    issued = None            # Issued: a secret the API makes (on create and rotation) and returns once
+    per_page = None          # page size of the list calls (None: the client's largest)
+    # How an update is sent: ``update_method`` with the changed fields, or (``replaces``) a PUT of the
+    # stored object with the changes applied, for an API that replaces objects whole on update;
+    # ``read_only`` fields are never sent back.
+    update_method = "patch"
+    replaces = False
+    read_only = ()
+    # The stored form of a field is its form in ``forms``: applied to the task's option at the edge
+    # and to the API's answers. ``readers`` read a field the API may send under an older name.
+    forms = {"id": uuid, "name": name}
+    readers = {}             # field -> function(api object) giving its value
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Collection, self).__init__(client, params, check_mode, diff)
         self.collection = _path(self.path, params)
+        self.found = None  # the object the task names, once found (None: not looked up, or none)
+        self.issued_secret = None  # the secret the API issued in this run (Issued)
+        self.issued_now = False    # whether this run made one (or would, in check mode)
+        # What each write-only option sends, decided once: on a create the value given; on an
+        # update only a rotation, with the value given or a generated one. All are secrets.
+        given = dict((w.option, params.get(w.option)) for w in self.write_only)
+        self.secret_on_create = dict((option, value) for option, value in given.items() if value is not None)
+        self.secret_on_update = {}
+        for write_only in self.write_only:
+            if write_only.rotates(params):
+                value = given[write_only.option] or (write_only.generate() if write_only.generate else None)
+                if value is not None:
+                    self.secret_on_update[write_only.option] = value
+        self.secrets.update(self.secret_on_create.values())
+        self.secrets.update(self.secret_on_update.values())
 
     # ---- input -------------------------------------------------------------------------
     @classmethod
     def check(cls, params):
-        check_uuid(params.get("id") or None, "id")  # an empty id (a templated null on ansible-core 2.16) names nothing
-        cls.check_identity(params)
-        for option in cls.key:
-            if isinstance(params.get(option), str):
-                check_name(params[option], option)
+        params = dict(params)
+        if params.get("id") == "":  # a templated null on ansible-core 2.16 names nothing
+            params["id"] = None
+        params = super(Collection, cls).check(params)
         for write_only in cls.write_only:
-            write_only.check(params)
+            if write_only.form is not None and params.get(write_only.option) is not None:
+                params[write_only.option] = write_only.form(params[write_only.option], write_only.option)
+        return params
+
+    @classmethod
+    def validate(cls, params):
+        cls.check_identity(params)
 
     @classmethod
     def check_identity(cls, params):
-        """Something names the object: ``id``, or every option of the natural key (``id: null`` is not;
-        nor an empty string, which is what ansible-core 2.16 makes of a templated null)."""
-        if not params.get("id") and any(params.get(option) in (None, "") for option in cls.key):
-            missing = " and ".join(option for option in cls.key if params.get(option) in (None, ""))
-            raise ModuleError("Give id or %s to name the %s (%s is not set)." % (" and ".join(cls.key), cls.noun, missing))
+        """Something names the object: ``id``, or the natural key's options (``id: null`` is not); a key
+        field that a Reference fills in (a route's virtual network) is resolved later."""
+        given = [option for option in cls.key if option not in [reference.field for reference in cls.references]]
+        missing = [option for option in given if params.get(option) in (None, "")]
+        if not params.get("id") and missing:
+            raise ModuleError("Give id or %s to name the %s (%s is not set)." % (" and ".join(given), cls.noun, " and ".join(missing)))
 
     # ---- declaration hooks -------------------------------------------------------------
     def title(self):
         """The noun at the start of a sentence (keeps acronyms such as WARP intact)."""
         return self.noun[:1].upper() + self.noun[1:]
 
+    @classmethod
+    def stored_value(cls, obj, field):
+        """The API object's value of a field, in the field's stored form."""
+        value = cls.readers[field](obj) if field in cls.readers else obj.get(field)
+        form = declared(cls, "forms").get(field)
+        if value is None or form is None:
+            return value
+        try:
+            return form(value, field)
+        except ModuleError:  # the API may hold what the task cannot ask for; show it as it is
+            return value
+
+    @classmethod
+    def stored_view(cls, obj):
+        """The secret-free part of an API object that users see, each field in its stored form."""
+        return dict((field, cls.stored_value(obj, field)) for field in cls.fields)
+
     def current_value(self, obj, option):
-        """The object's value for an option (override to read renamed or legacy fields)."""
-        return self.in_canonical_form(option, obj.get(option))
+        return self.stored_value(obj, option)
 
     def wanted_value(self, option):
-        """The task's value for an option, in the form the API stores."""
+        """The task's value for an option (canonical since ``check``); a reference's resolved id."""
         if option in self.resolved:
             return self.resolved[option]
-        return self.in_canonical_form(option, self.params.get(option))
-
-    def in_canonical_form(self, option, value):
-        return self.canonical[option](value) if value is not None and option in self.canonical else value
+        return self.params.get(option)
 
     def view(self, obj):
-        """The secret-free part of an API object that users see."""
-        view = dict((field, self.current_value(obj, field)) for field in self.fields)
+        """The stored view, with what references fill in where the API's answer leaves it out."""
+        view = self.stored_view(obj)
         for reference in self.references:
             other = self.referenced.get(reference.field)
             if other is not None and other.get("id") == view.get(reference.field):
@@ -274,10 +417,19 @@ class Collection(Work):
     def create_body(self):
         options = tuple(self.key) + tuple(self.create_only) + tuple(self.updatable)
         body = dict((opt, self.wanted_value(opt)) for opt in options if self.wanted_value(opt) is not None)
-        for write_only in self.write_only:
-            value = self.write_only_value(write_only, creating=True)
-            if value is not None and write_only.on_create:
-                body[write_only.option] = value
+        body.update((w.option, self.secret_on_create[w.option]) for w in self.write_only
+                    if w.on_create and w.option in self.secret_on_create)
+        return body
+
+    def sendable(self, body):
+        """Hook: a create or update body in the form the API takes (the layer compares stored forms)."""
+        return body
+
+    def replacement(self, current, changes):
+        """What a PUT of an object that the API replaces whole sends: the stored object without its
+        read-only fields, with the changes applied."""
+        body = dict((key, value) for key, value in current.items() if key not in self.read_only)
+        body.update(changes)
         return body
 
     def predict_created(self, body):
@@ -316,7 +468,7 @@ class Collection(Work):
 
     def find_by_key(self):
         """The one live object with the task's natural key, or None; several is an error."""
-        matches = [obj for obj in self.client.paginate(self.collection, self.lookup_query())
+        matches = [obj for obj in self.listed(self.collection, self.lookup_query(), self.per_page)
                    if self.matches(obj) and not obj.get("deleted_at")]
         if len(matches) > 1:
             raise ModuleError("%d live %ss have %s (ids: %s); pass id to choose one."
@@ -362,8 +514,11 @@ class Collection(Work):
         if current.get("deleted_at"):
             raise ModuleError("%s %s (%r) was deleted at %s and cannot be changed or restored; create a new one."
                               % (self.title(), current.get("id"), current.get("name"), current.get("deleted_at")))
+        self.found = current
         steps = self.steps(current)
         obj = self.update(current)
+        if self.issued is not None and self.issued.rotates(self.params):
+            obj = self.rotate(obj)
         self.apply_steps(steps)
         return obj
 
@@ -378,17 +533,6 @@ class Collection(Work):
                     % (self.title(), current.get("name", current.get("id")), option, have, option, wanted, option,
                        self.noun, self.noun))
 
-    def write_only_value(self, write_only, creating):
-        """The value a write-only option sends now (None: not sent), registered as a secret."""
-        value = self.params.get(write_only.option)
-        if not creating and not write_only.rotates(self.params):
-            return None
-        if value is None and not creating and write_only.generate is not None:
-            value = write_only.generate()
-        if value is not None:
-            self.secrets.add(value)
-        return value
-
     def changes(self, current):
         """The PATCH body that brings ``current`` to the declared state (empty when it matches)."""
         body = {}
@@ -396,12 +540,10 @@ class Collection(Work):
             wanted = self.wanted_value(option)
             if wanted is not None and wanted != self.current_value(current, option):
                 body[option] = wanted
-        for write_only in self.write_only:
-            value = self.write_only_value(write_only, creating=False)
-            if value is not None:
-                body[write_only.option] = value
-                self.record({write_only.option: HIDDEN}, {write_only.option: ROTATED})
-                self.extra["secret_rotated"] = True
+        for option, value in self.secret_on_update.items():
+            body[option] = value
+            self.record({option: HIDDEN}, {option: ROTATED})
+            self.extra["secret_rotated"] = True
         return body
 
     def update(self, current):
@@ -418,18 +560,48 @@ class Collection(Work):
             predicted = dict(current)
             predicted.update((k, v) for k, v in body.items() if k in self.fields)
             return predicted
-        return self.client.patch(self.item_path(current["id"]), body) or current
+        if self.replaces:
+            return self.client.put(self.item_path(current["id"]), self.sendable(self.replacement(current, body))) or current
+        return getattr(self.client, self.update_method)(self.item_path(current["id"]), self.sendable(body)) or current
+
+    # ---- issued secrets ----------------------------------------------------------------
+    def take_issued(self, obj):
+        """The object without the secret the API issued with it; the secret is kept for the hand-over."""
+        obj = dict(obj or {})
+        secret = obj.pop(self.issued.field, None)
+        if secret:
+            self.issued_secret = secret
+        return obj
+
+    def rotate(self, obj):
+        """A new secret for an existing object (none in check mode), hidden in the diff."""
+        self.changed = True
+        self.extra["secret_rotated"] = True
+        self.issued_now = True
+        self.record({self.issued.field: HIDDEN}, {self.issued.field: ROTATED})
+        if self.check_mode or obj.get("id") is None:
+            return obj
+        # Repeating a rotation whose answer was lost only makes another secret, the one we then see.
+        answer = self.client.post(self.item_path(obj["id"], self.issued.rotate_path), self.issued.rotate_body(self.params),
+                                  idempotent=True)
+        return self.take_issued(answer) or obj
 
     def create(self):
         """Create the object safely (a POST is never sent twice blindly)."""
         body = self.create_body()
         steps = self.steps(None)
-        hidden = [w.option for w in self.write_only if self.params.get(w.option) is not None]
         if self.check_mode:
             obj = self.predict_created(body)
             self.changed = True
         else:
-            obj, outcome = self.client.create_once(self.collection, body, self.find_by_key)
+            obj, outcome = self.client.create_once(self.collection, self.sendable(body), self.find_by_key)
+            if self.issued is not None:
+                self.issued_now = True
+                obj = self.take_issued(obj)
+                if self.issued_secret is None:  # found after a lost answer: the secret it held is gone
+                    self.warnings.append("The %s of %s %s was lost with the create response; rotated it to get one."
+                                         % (self.issued.field.replace("_", " "), self.noun, self.describe()))
+                    obj = self.rotate(obj)
             if outcome == "adopted":
                 self.warnings.append("A live %s with %s already existed when this task tried to create it "
                                      "(created concurrently?); adopted %s." % (self.noun, self.describe(), obj.get("id")))
@@ -443,7 +615,10 @@ class Collection(Work):
             self.changed = True
             obj = self.after_create(obj)
         self.record({}, self.view(obj))
-        self.record({}, dict((option, SET) for option in hidden))
+        self.record({}, dict((option, SET) for option in self.secret_on_create))
+        if self.issued is not None:
+            self.issued_now = True
+            self.record({}, {self.issued.field: SET})
         self.apply_steps(steps)
         return obj
 
@@ -453,8 +628,8 @@ class Collection(Work):
         If this fails, the object exists without the wanted value and a rerun would not notice:
         the error says so and how to recover.
         """
-        body = dict((w.option, self.params[w.option]) for w in self.write_only
-                    if not w.on_create and self.params.get(w.option) is not None)
+        body = dict((w.option, self.secret_on_create[w.option]) for w in self.write_only
+                    if not w.on_create and w.option in self.secret_on_create)
         if not body:
             return obj
         try:
@@ -482,7 +657,9 @@ class Collection(Work):
             return current
         try:
             # Gone in the meantime (deleted with its parent, or by someone else) is what we wanted.
-            return self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True) or current
+            answer = self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True)
+            # Some APIs answer a delete with the object, others with its id only ({id}).
+            return dict(current, **answer) if isinstance(answer, dict) else current
         except CloudflareError as exc:
             raise self.explain_delete_failure(exc, current)
 
@@ -497,6 +674,8 @@ class Collection(Work):
     def run(self):
         self.resolve_references(must_exist=self.state == "present")
         obj = self.present() if self.state == "present" else self.absent()
+        if self.issued is not None and self.state == "present":
+            self.apply_steps(self.issued.hand_over(self, self.issued_secret, self.issued_now))
         return self.finish(**{self.result_key: self.view(obj) if obj else {}})
 
 
@@ -523,8 +702,10 @@ class Listing(Work):
 
     path = None              # list path template
     result_key = None        # key of the list in the result
-    filters = ()             # (option, query key) pairs sent when the option is set
+    collection = None        # the Collection of the listed objects: their view and stored forms
+    filters = ()             # (option, query key) pairs sent when the option is set; a list as repeated keys
     wait_option = None       # dict option that asks to wait (timeout, interval and conditions)
+    per_page = None          # page size of the list calls (None: the collection's, else the client's largest)
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Listing, self).__init__(client, params, check_mode, diff=False)
@@ -540,14 +721,12 @@ class Listing(Work):
                 continue
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            elif isinstance(value, (list, tuple)):
-                value = ",".join(value)
-            query[query_key] = value
+            query[query_key] = list(value) if isinstance(value, (list, tuple)) else value
         query.update(self.resolved)
         return query
 
     def view(self, obj):
-        return obj
+        return self.collection.stored_view(obj) if self.collection else obj
 
     def enrich(self, items):
         """Hook: add what the list endpoint does not return (one request per item, say)."""
@@ -556,7 +735,8 @@ class Listing(Work):
     def fetch(self):
         if self.unresolved:  # a filter names a tunnel or network that does not exist: nothing matches
             return []
-        items = [self.view(obj) for obj in self.client.paginate(self.list_path(), self.query())]
+        per_page = self.per_page or (self.collection.per_page if self.collection else None)
+        items = [self.view(obj) for obj in self.listed(self.list_path(), self.query(), per_page)]
         return self.enrich(items)
 
     def reached(self, items):
@@ -603,11 +783,12 @@ class Document(Work):
 
     @classmethod
     def check(cls, params):
-        check_uuid(params.get("id") or None, "id")
-        cls.parent.check_identity(params)
-        for option in cls.parent.key:
-            if isinstance(params.get(option), str):
-                check_name(params[option], option)
+        """The parent's identity in its canonical form, then this document's own forms."""
+        identity = ("id",) + tuple(cls.parent.key)
+        parent = cls.parent.check(dict((option, params.get(option)) for option in identity))
+        params = dict(params)
+        params.update((option, parent[option]) for option in identity)
+        return super(Document, cls).check(params)
 
     def read(self, owner):
         """(stored document, version); an object without id (assumed in check mode) has none."""

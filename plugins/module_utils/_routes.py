@@ -6,21 +6,14 @@
 from __future__ import annotations
 
 from ._api import CloudflareError
-from ._common import ModuleError, check_name, check_timestamp, check_uuid
+from ._common import ModuleError, host_bits_set, ip_address, ip_network, limited, name, name_or_uuid, text, timestamp, uuid
+from ._module import state_spec
 from ._resource import Collection, Listing, Reference, Step
-from ._teamnet import (
-    HOSTNAME_ROUTES_PATH,
-    ROUTES_PATH,
-    VIRTUAL_NETWORKS_PATH,
-    canonical_hostname,
-    canonical_network,
-    check_hostname,
-    host_bits_set,
-    parse_network,
-)
+from ._teamnet import HOSTNAME_ROUTES_PATH, ROUTES_PATH, VIRTUAL_NETWORKS_PATH, private_hostname
 from ._tunnels import CfdTunnel, WarpConnector
 
 VNET_FIELDS = ("id", "name", "comment", "is_default_network", "created_at", "deleted_at")
+VNET_TEXT_LIMIT = 256  # name and comment (API schema: maxLength 256)
 ROUTE_FIELDS = ("id", "network", "tunnel_id", "tunnel_name", "tun_type", "virtual_network_id",
                 "virtual_network_name", "comment", "created_at", "deleted_at")
 HOSTNAME_ROUTE_FIELDS = ("id", "hostname", "tunnel_id", "tunnel_name", "tun_type", "comment", "created_at", "deleted_at")
@@ -38,9 +31,8 @@ class VirtualNetwork(Collection):
     result_key = "virtual_network"
     fields = VNET_FIELDS
     updatable = ("name", "comment", "is_default_network")
-
-    def current_value(self, obj, option):
-        return is_default(obj) if option == "is_default_network" else obj.get(option)
+    forms = {"name": limited(name, VNET_TEXT_LIMIT), "comment": limited(text, VNET_TEXT_LIMIT)}
+    readers = {"is_default_network": is_default}
 
     def predict_created(self, body):
         vnet = super(VirtualNetwork, self).predict_created(body)
@@ -118,10 +110,11 @@ class Route(Collection):
     """What CIDR and hostname routes share: the tunnel they go through (resolved by name or id) and a comment."""
 
     updatable = ("tunnel_id", "comment")
+    forms = {"tunnel": name_or_uuid, "comment": text}
 
     @classmethod
-    def check(cls, params):
-        check_name(params.get("tunnel"), "tunnel")
+    def validate(cls, params):
+        super(Route, cls).validate(params)
         if params["state"] == "present" and not params.get("tunnel"):
             raise ModuleError("tunnel is required with state: present (the name or id of the tunnel to route through).")
 
@@ -140,20 +133,15 @@ class TunnelRoute(Route):
     result_key = "route"
     key = ("network", "virtual_network_id")
     fields = ROUTE_FIELDS
-    canonical = {"network": canonical_network}
+    forms = {"network": ip_network, "virtual_network": name_or_uuid}
     references = (TUNNEL, VIRTUAL_NETWORK)
 
     @classmethod
     def check(cls, params):
-        parse_network(params["network"])
-        check_name(params.get("virtual_network"), "virtual_network")
-        super(TunnelRoute, cls).check(params)
-
-    def __init__(self, client, params, check_mode=False, diff=False):
-        super(TunnelRoute, self).__init__(client, params, check_mode, diff)
+        checked = super(TunnelRoute, cls).check(params)
         if host_bits_set(params["network"]):
-            self.warnings.append("network %s has host bits set; the route is %s."
-                                 % (params["network"], canonical_network(params["network"])))
+            checked.notes.append("network %s has host bits set; the route is %s." % (params["network"].strip(), checked["network"]))
+        return checked
 
     def describe(self):
         vnet = self.params.get("virtual_network")
@@ -174,13 +162,12 @@ class HostnameRoute(Route):
     result_key = "hostname_route"
     key = ("hostname",)
     fields = HOSTNAME_ROUTE_FIELDS
-    canonical = {"hostname": canonical_hostname}
+    forms = {"hostname": private_hostname}
     references = (TUNNEL,)
 
     @classmethod
-    def check(cls, params):
-        check_hostname(params["hostname"])
-        super(HostnameRoute, cls).check(params)
+    def validate(cls, params):
+        super(HostnameRoute, cls).validate(params)
         if params["state"] == "present" and params.get("tunnel_type") == "warp_connector":
             raise ModuleError("tunnel_type must be cfd_tunnel for a hostname route: the API routes private hostnames "
                               "only through cloudflared tunnels, not WARP connectors.")
@@ -188,29 +175,20 @@ class HostnameRoute(Route):
 
 def route_spec(**more):
     """Options every route module shares: the tunnel it goes through, the comment, the state."""
-    spec = dict(
+    return state_spec(
         tunnel=dict(type="str"),
         tunnel_type=dict(type="str", default="cfd_tunnel", choices=["cfd_tunnel", "warp_connector"]),
         comment=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    spec.update(more)
-    return spec
+        **more)
 
 
 # ---- reading ---------------------------------------------------------------------------
 class VirtualNetworkListing(Listing):
+    collection = VirtualNetwork
     path = VIRTUAL_NETWORKS_PATH
     result_key = "virtual_networks"
     filters = (("id", "id"), ("name", "name"), ("is_default_network", "is_default_network"), ("is_deleted", "is_deleted"))
-
-    @classmethod
-    def check(cls, params):
-        check_uuid(params.get("id"), "id")
-        check_name(params.get("name"), "name")
-
-    def view(self, obj):
-        return dict((field, is_default(obj) if field == "is_default_network" else obj.get(field)) for field in VNET_FIELDS)
+    forms = {"id": uuid, "name": name}
 
 
 IP_EXCLUSIVE = ("tunnel", "network_subset", "network_superset", "comment", "route_id", "tunnel_types", "existed_at",
@@ -218,43 +196,23 @@ IP_EXCLUSIVE = ("tunnel", "network_subset", "network_superset", "comment", "rout
 
 
 class TunnelRouteListing(Listing):
+    collection = TunnelRoute
     path = ROUTES_PATH
     result_key = "routes"
     filters = (("comment", "comment"), ("is_deleted", "is_deleted"), ("network_subset", "network_subset"),
                ("network_superset", "network_superset"), ("existed_at", "existed_at"), ("route_id", "route_id"),
                ("tunnel_types", "tun_types"))
+    forms = {"network_subset": ip_network, "network_superset": ip_network, "ip": ip_address, "comment": text,
+             "route_id": uuid, "existed_at": timestamp, "tunnel": name_or_uuid, "virtual_network": name_or_uuid}
     references = (Reference("tunnel", "tunnel_id", tunnel_class),
                   Reference("virtual_network", "virtual_network_id", lambda params: VirtualNetwork))
 
     @classmethod
-    def check(cls, params):
-        for option in ("network_subset", "network_superset"):
-            if params.get(option) is not None:
-                parse_network(params[option], option)
-        if params.get("ip") is not None:
-            parse_network(params["ip"], "ip")
-            if "/" in params["ip"]:
-                raise ModuleError("ip must be one address (the route serving it is returned), got %r." % params["ip"])
-            others = [option for option in IP_EXCLUSIVE if params.get(option)]
-            if others:
-                raise ModuleError("ip finds the live route serving one address and takes only virtual_network as a filter, "
-                                  "not %s." % ", ".join(others))
-        check_timestamp(params.get("existed_at"), "existed_at")
-        for option in ("tunnel", "virtual_network"):
-            check_name(params.get(option), option)
-
-    def query(self):
-        query = super(TunnelRouteListing, self).query()
-        for key in ("network_subset", "network_superset"):  # sent as cloudflared does: host bits masked
-            if key in query:
-                query[key] = canonical_network(query[key])
-        return query
-
-    def view(self, obj):
-        view = dict((field, obj.get(field)) for field in ROUTE_FIELDS)
-        if view.get("network"):
-            view["network"] = canonical_network(view["network"])
-        return view
+    def validate(cls, params):
+        others = [option for option in IP_EXCLUSIVE if params.get(option)]
+        if params.get("ip") is not None and others:
+            raise ModuleError("ip finds the live route serving one address and takes only virtual_network as a filter, "
+                              "not %s." % ", ".join(others))
 
     def fetch(self):
         if self.params.get("ip") is None:
@@ -272,32 +230,18 @@ class TunnelRouteListing(Listing):
 
 
 class HostnameRouteListing(Listing):
+    collection = HostnameRoute
     path = HOSTNAME_ROUTES_PATH
     result_key = "hostname_routes"
-    filters = (("id", "id"), ("comment", "comment"), ("existed_at", "existed_at"), ("is_deleted", "is_deleted"))
+    # hostname (exact) and hostname_contains (any substring) both go out as the API's substring filter
+    filters = (("id", "id"), ("hostname", "hostname"), ("hostname_contains", "hostname"), ("comment", "comment"),
+               ("existed_at", "existed_at"), ("is_deleted", "is_deleted"))
+    forms = {"id": uuid, "hostname": private_hostname, "hostname_contains": name, "comment": text,
+             "existed_at": timestamp, "tunnel": name_or_uuid}
     references = (Reference("tunnel", "tunnel_id", tunnel_class),)
-
-    @classmethod
-    def check(cls, params):
-        check_uuid(params.get("id"), "id")
-        check_hostname(params.get("hostname"))
-        check_name(params.get("hostname_contains"), "hostname_contains")  # any substring, not a hostname
-        check_timestamp(params.get("existed_at"), "existed_at")
-        check_name(params.get("tunnel"), "tunnel")
-
-    def query(self):
-        query = super(HostnameRouteListing, self).query()
-        if self.params.get("hostname"):
-            query["hostname"] = canonical_hostname(self.params["hostname"])
-        elif self.params.get("hostname_contains"):
-            query["hostname"] = self.params["hostname_contains"]
-        return query
-
-    def view(self, obj):
-        return dict((field, obj.get(field)) for field in HOSTNAME_ROUTE_FIELDS)
 
     def fetch(self):
         routes = super(HostnameRouteListing, self).fetch()
-        if self.params.get("hostname"):  # the API filter is a substring match; the option is exact
-            routes = [r for r in routes if canonical_hostname(r.get("hostname")) == canonical_hostname(self.params["hostname"])]
+        if self.params.get("hostname"):  # the option is exact
+            routes = [r for r in routes if r.get("hostname") == self.params["hostname"]]
         return routes

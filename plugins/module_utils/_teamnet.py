@@ -3,71 +3,26 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Private-network paths and forms shared by the route declarations and the tunnel teardown.
 
-Normalises networks and private hostnames the way Cloudflare stores them, and plans the removal
-of a tunnel's routes (CIDR and hostname) as a Step before the tunnel is deleted.
+The stored form of private hostnames, and the removal of a tunnel's routes (CIDR and hostname),
+planned as a Step before the tunnel is deleted.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
-
-from ._common import ModuleError
+from ._common import hostname
 from ._resource import Step
 
 ROUTES_PATH = "/accounts/{account_id}/teamnet/routes"
 HOSTNAME_ROUTES_PATH = "/accounts/{account_id}/zerotrust/routes/hostname"
 VIRTUAL_NETWORKS_PATH = "/accounts/{account_id}/teamnet/virtual_networks"
-HOSTNAME_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-MAX_HOSTNAME = 254
+MAX_PRIVATE_HOSTNAME = 254  # "under 255 characters" (hostname route docs)
 
 
-def parse_network(value, option="network"):
-    """An IPv4 or IPv6 CIDR (a bare address is a /32 or /128); host bits are masked."""
-    try:
-        return ipaddress.ip_network(str(value).strip(), strict=False)
-    except ValueError:
-        raise ModuleError("%s must be an IPv4 or IPv6 network in CIDR form like 10.0.0.0/24 or 2001:db8::/48, got %r."
-                          % (option, value))
-
-
-def canonical_network(value):
-    """The form Cloudflare stores: host bits masked, IPv6 compressed and lower-case."""
-    return str(parse_network(value))
-
-
-def host_bits_set(value):
-    network = parse_network(value)
-    text = str(value).strip()
-    address = text.split("/", 1)[0]
-    return "/" in text and ipaddress.ip_address(address) != network.network_address
-
-
-def canonical_hostname(value):
-    """A private hostname as Cloudflare stores it: lower-case, outer dots trimmed, and ``*.x`` as ``x``
-    (a wildcard route also covers its apex)."""
-    name = (value or "").strip().strip(".").lower()
-    return name[2:] if name.startswith("*.") else name
-
-
-def check_hostname(value, option="hostname"):
-    """A private hostname: DNS labels, at most one wildcard as the whole leading label, no port."""
-    if value is None:
-        return
-    name = (value or "").strip().strip(".").lower()
-    if not name:
-        raise ModuleError("%s must not be empty." % option)
-    if ":" in name or "/" in name:
-        raise ModuleError("%s %r must be a bare hostname, without scheme, port or path." % (option, value))
-    labels = name.split(".")
-    if labels[0] == "*":
-        labels = labels[1:]
-    if "*" in ".".join(labels):
-        raise ModuleError("%s %r: a wildcard is allowed once, only as the whole leading label (like *.internal.example)."
-                          % (option, value))
-    if len(name) > MAX_HOSTNAME or not labels or not all(HOSTNAME_LABEL_RE.match(label) for label in labels):
-        raise ModuleError("%s %r is not a valid hostname (labels of letters, digits, - and _, under 255 characters)."
-                          % (option, value))
+def private_hostname(value, option):
+    """A private hostname as Cloudflare stores it: normalised, and ``*.x`` as ``x`` (a wildcard
+    route also covers its apex)."""
+    normal = hostname(value, option, limit=MAX_PRIVATE_HOSTNAME)
+    return normal[2:] if normal.startswith("*.") else normal
 
 
 def routes_removal(client, account_id, tunnel_id):

@@ -236,7 +236,7 @@ routes_removed:
       type: str
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, tunnel_spec
 
 TASK = Task(
@@ -247,7 +247,7 @@ TASK = Task(
         connector_id=dict(type="str"),
         delete_dns_records=dict(type="bool", default=False),
     ),
-    required_one_of=[["name", "id"]],
+    **NAMED
 )
 
 main = TASK.main

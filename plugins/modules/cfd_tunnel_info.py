@@ -189,7 +189,8 @@ waited:
 """
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES, TunnelInfo, list_filter_spec
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._health import TunnelInfo
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES, list_filter_spec
 
 STATUSES = ["inactive", "degraded", "healthy", "down"]
 TASK = Task(TunnelInfo, list_filter_spec(

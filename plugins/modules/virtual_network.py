@@ -117,17 +117,14 @@ routes_removed:
   elements: dict
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task, object_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import VirtualNetwork
 
-TASK = Task(VirtualNetwork, dict(
-    name=dict(type="str"),
-    id=dict(type="str"),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
+TASK = Task(VirtualNetwork, object_spec(
     comment=dict(type="str"),
     is_default_network=dict(type="bool"),
     force=dict(type="bool", default=False),
-), required_one_of=[["name", "id"]])
+), **NAMED)
 
 main = TASK.main
 

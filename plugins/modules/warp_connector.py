@@ -37,11 +37,11 @@ options:
   ha:
     description:
       - Create the WARP connector as highly available (several connector hosts, one active).
-      - Set at creation only; the API cannot change it. When an existing WARP connector reports a different
-        value, the task fails naming both values rather than replacing it. When the API does not report
-        C(ha) on the object, an existing WARP connector cannot be checked and is left as it is.
-      - When omitted, a new WARP connector is created with the API's default (V(false)) and an existing one
-        is not checked.
+      - Sent when the WARP connector is created, and only then. The API takes it on create, cannot change it
+        and does not report it on the object, so an existing WARP connector is never checked against it.
+      - When omitted, a new WARP connector is created with the API's default (V(false)).
+      - M(edgeops.cloudflare.warp_connector_info) with O(edgeops.cloudflare.warp_connector_info#module:include_connections=true)
+        shows which connector host is active (C(ha_status)).
     type: bool
   tunnel_secret:
     description:
@@ -115,9 +115,8 @@ warp_connector:
     - Empty when O(state=absent) found none. In check mode, the predicted object (C(id) is null for one that
       would be created).
     - Its fields are those of a cloudflared tunnel, as RV(edgeops.cloudflare.cfd_tunnel#module:tunnel) describes them,
-      without C(config_src) and with C(ha) (whether it was created highly available; null when the API does not
-      report it) - C(id), C(name), C(account_tag), C(status), C(created_at), C(deleted_at), C(conns_active_at),
-      C(conns_inactive_at), C(tun_type) (V(warp_connector)), C(metadata), C(ha).
+      without C(config_src) - C(id), C(name), C(account_tag), C(status), C(created_at), C(deleted_at),
+      C(conns_active_at), C(conns_inactive_at), C(tun_type) (V(warp_connector)), C(metadata).
     - Never contains the secret or the token.
   returned: always
   type: dict
@@ -126,7 +125,6 @@ warp_connector:
     name: office-a
     status: healthy
     tun_type: warp_connector
-    ha: false
 secret_rotated:
   description: True when the secret was (or in check mode would be) rotated.
   returned: when the secret was rotated
@@ -141,10 +139,10 @@ routes_removed:
   elements: dict
 """
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import WarpConnector, tunnel_spec
 
-TASK = Task(WarpConnector, tunnel_spec(ha=dict(type="bool")), required_one_of=[["name", "id"]])
+TASK = Task(WarpConnector, tunnel_spec(ha=dict(type="bool")), **NAMED)
 
 main = TASK.main
 

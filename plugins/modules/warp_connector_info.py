@@ -48,10 +48,11 @@ warp_connectors:
   description:
     - The matching WARP connectors (no secrets), in the API's order, each with the fields that
       RV(edgeops.cloudflare.warp_connector#module:warp_connector) describes (C(id), C(name), C(account_tag),
-      C(status), C(created_at), C(deleted_at), C(conns_active_at), C(conns_inactive_at), C(tun_type), C(metadata), C(ha)).
+      C(status), C(created_at), C(deleted_at), C(conns_active_at), C(conns_inactive_at), C(tun_type), C(metadata)).
     - With O(include_connections=true), also C(connectors), its connectors (C(id), C(arch), C(version), C(run_at),
-      C(features)), each with C(conns), its connections (C(id), C(colo_name), C(opened_at), C(origin_ip),
-      C(client_version), C(is_pending_reconnect)).
+      C(features), and C(ha_status), the connector's part in a highly available WARP connector, V(active) for the
+      one that serves, V(passive) for a standby, V(offline)), each with C(conns), its connections (C(id),
+      C(colo_name), C(opened_at), C(origin_ip), C(client_version)).
   returned: always
   type: list
   elements: dict

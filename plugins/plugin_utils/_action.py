@@ -114,3 +114,36 @@ class CloudflareAction(NormalAction):
         environ.update(environment)
         return run_task(self.TASK, self._task.action, plain(self._task.args), bool(self._task.check_mode),
                         bool(self._task.diff), environ, self.inject_invocation(task_vars))
+
+
+class SecretAction(CloudflareAction):
+    """Runs a module whose result holds a secret (``SECRET``: a tunnel token, a client secret), then hides it.
+
+    A module cannot mark its own result as no_log (ansible-core drops ``_ansible_no_log`` from module
+    results), and putting the secret into the module's no_log values would mask the very value it
+    returns. So this action, on the controller, marks every result that holds the secret as no_log:
+    callbacks print "censored" even when a task forgets ``no_log: true`` or runs at -vvv, while
+    ``register`` still receives it. Failures carry no secret and stay visible; raw module output that
+    could not be parsed is dropped, its reason kept. The same on both execution paths.
+    """
+
+    SECRET = None
+    _supports_async = False  # an async status file on disk would hold the secret
+
+    def module_needed(self, args):
+        # A secret written to a file belongs on the target's filesystem.
+        return "dest writes a file on the target" if args.get("dest") is not None else None
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(SecretAction, self).run(tmp, task_vars)
+        unparsed = False in (result.get("_ansible_parsed"), result.get("ansible_parsed")) or "module_stdout" in result
+        if unparsed:
+            # A crashed module's raw output may hold the secret: drop it, but keep the reason visible
+            # (marking the result no_log would hide even the message on ansible-core 2.16).
+            for raw in ("module_stdout", "module_stderr", "exception"):
+                result.pop(raw, None)
+            secret = self.SECRET.replace("_", " ")
+            result["msg"] = "%s (raw module output hidden: it may hold the %s)" % (result.get("msg", "MODULE FAILURE"), secret)
+        elif not result.get("failed") or result.get(self.SECRET) is not None:
+            result["_ansible_no_log"] = True
+        return result

@@ -58,7 +58,7 @@ def module_output(result, params, no_log_values, warnings, deprecations, inject_
     return json.loads(json.dumps(result, default=_json_default))
 
 
-def run_task(task, module_name, args, check_mode=False, diff=False, environ=None, inject_invocation=True):
+def run_task(task, module_name, args, check_mode=False, diff=False, environ=None, inject_invocation=True, kind="module"):
     """Run a module's ``TASK`` on raw task arguments; returns what the module would print.
 
     Validation is ansible-core's ArgumentSpecValidator with the task's spec and constraints,
@@ -77,7 +77,7 @@ def run_task(task, module_name, args, check_mode=False, diff=False, environ=None
     if error:
         msg = validation.errors.msg
         if isinstance(error, UnsupportedError):
-            msg = "Unsupported parameters for ({name}) {kind}: {msg}".format(name=module_name, kind="module", msg=msg)
+            msg = "Unsupported parameters for ({name}) {kind}: {msg}".format(name=module_name, kind=kind, msg=msg)
         result = dict(failed=True, msg=msg)
     else:
         result, secrets = execute(task, params, check_mode, diff, environ)

@@ -1,6 +1,7 @@
 """Helpers shared by the route modules: envelope, body and query parsing, permissions, paging."""
 
 import json
+import uuid
 
 from flask import current_app, g, jsonify, request
 
@@ -98,7 +99,8 @@ def int_arg(name, default, minimum, maximum):
 def paged(items, default_per_page, max_per_page):
     """Slice a list by page/per_page and return (page_items, result_info)."""
     page = int_arg("page", 1, 1, None)
-    per_page = int_arg("per_page", default_per_page, 1, max_per_page)
+    clamp = state().settings["per_page_over_max"] == "clamp"
+    per_page = min(int_arg("per_page", default_per_page, 1, None if clamp else max_per_page), max_per_page)
     total = len(items)
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]
@@ -114,3 +116,11 @@ def paged(items, default_per_page, max_per_page):
 
 def unpaged_info(items):
     return {"count": len(items), "page": 1, "per_page": max(len(items), 1), "total_count": len(items), "total_pages": 1}
+
+
+def uuid_value(value, what):
+    """A UUID in canonical form, or a 400 naming `what`."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        raise errors.bad_request("%s must be a uuid" % what) from None

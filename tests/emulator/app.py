@@ -1,4 +1,4 @@
-"""The WSGI application: Flask routing plus a thin wrapper for the request log and faults."""
+"""The WSGI application: Flask routing plus a thin wrapper for the request log, the request budget and faults."""
 
 import io
 import json
@@ -11,7 +11,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from . import errors, faults, routes_controls, routes_dns, routes_hostname, routes_teamnet, routes_tunnels
+from . import errors, faults, routes_access, routes_controls, routes_dns, routes_hostname, routes_teamnet, routes_tunnels
 
 API_PREFIX = "/client/v4"
 REDACTED = "<redacted>"
@@ -84,7 +84,9 @@ def create_flask(st):
     app.register_blueprint(routes_teamnet.bp, url_prefix=API_PREFIX)
     app.register_blueprint(routes_hostname.bp, url_prefix=API_PREFIX)
     app.register_blueprint(routes_dns.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(routes_access.bp, url_prefix=API_PREFIX)
     app.register_blueprint(routes_controls.bp)
+    app.register_blueprint(routes_access.controls)
     return app
 
 
@@ -132,13 +134,19 @@ def _echo(environ, start_response, entry, method, api_path, raw):
     """Answer with the error_echo fault: the request quoted back in an error message."""
     credentials = environ.get("HTTP_AUTHORIZATION", "").partition(" ")[2] or environ.get("HTTP_X_AUTH_KEY", "")
     err = faults.echo(method, api_path, environ.get("QUERY_STRING", ""), credentials, raw.decode("utf-8", "replace"))
+    return _answer(environ, start_response, entry, err)
+
+
+def _answer(environ, start_response, entry, err, extra_headers=None):
+    """Answer with an error envelope without reaching the routes (faults, the request budget)."""
     entry["status"] = err.status
-    resp = Response(json.dumps(err.body()), status=err.status, content_type="application/json")
+    headers = dict(err.headers, **(extra_headers or {}))
+    resp = Response(json.dumps(err.body()), status=err.status, headers=headers, content_type="application/json")
     return resp(environ, start_response)
 
 
 class EmulatorApp:
-    """WSGI callable: logs API calls, applies faults, serialises access to the state."""
+    """WSGI callable: logs API calls, spends the request budget, applies faults, serialises access to the state."""
 
     def __init__(self, st):
         self.state = st
@@ -159,8 +167,11 @@ class EmulatorApp:
                  for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()}
         entry = {"method": method, "path": api_path, "query": query, "body": _log_body(raw), "status": None}
         with self.state.lock:
-            fault = faults.pick(self.state, method, api_path)
+            allowed, budget = self.state.limiter.take() if self.state.limiter else (True, {})
+            fault = faults.pick(self.state, method, api_path) if allowed else None
             self.state.request_log.append(entry)
+        if not allowed:
+            return _answer(environ, start_response, entry, errors.rate_limit_exceeded(), budget)
         action = fault["action"] if fault else None
         if fault:
             entry["fault"] = action
@@ -176,10 +187,7 @@ class EmulatorApp:
                 err = errors.rate_limited(retry_after)
             else:
                 err = errors.unavailable(fault["status"])
-            entry["status"] = err.status
-            resp = Response(json.dumps(err.body()), status=err.status, headers=err.headers,
-                            content_type="application/json")
-            return resp(environ, start_response)
+            return _answer(environ, start_response, entry, err)
 
         if action == "error_echo" and not fault.get("applied"):
             return _echo(environ, start_response, entry, method, api_path, raw)
@@ -190,7 +198,7 @@ class EmulatorApp:
             captured["status"] = int(status.split(None, 1)[0])
             if action == "error_echo":  # the echo answers instead
                 return lambda data: None
-            return start_response(status, headers, exc_info)
+            return start_response(status, list(headers) + list(budget.items()), exc_info)
 
         with self.state.lock:
             result = self.flask(environ, _start)

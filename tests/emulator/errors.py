@@ -82,6 +82,11 @@ def bad_secret():
     return ApiError(400, 1008, "tunnel_secret must be base64 of at least 32 bytes")
 
 
+def account_limit(code, limit, what):
+    # the limits are documented (Cloudflare One, "Account limits"); codes and wording are ours
+    return ApiError(400, code, "Account limit reached: this account may have at most %d live %s" % (limit, what))
+
+
 def tunnel_deleted(tunnel_id):
     return ApiError(400, 1014, "Tunnel %s is deleted" % tunnel_id)
 
@@ -96,6 +101,14 @@ def local_config():
 
 def bad_config(detail):
     return ApiError(400, 1056, "Invalid tunnel configuration: %s" % detail)
+
+
+def not_highly_available(tunnel_id):
+    return ApiError(400, 1057, "WARP connector %s is not configured for high availability (ha_mode disabled)" % tunnel_id)
+
+
+def connector_offline(connector_id):
+    return ApiError(400, 1058, "Connector %s is offline and cannot become the active one" % connector_id)
 
 
 def bad_connector_token():
@@ -151,6 +164,47 @@ def vnet_gone(vnet_id):
     return ApiError(404, 1054, "Virtual network %s is deleted" % vnet_id)
 
 
+# -- Access (reference: cloudflare-access-api.md §7) -----------------------------------
+# Access errors carry the slug `access.api.error.<slug>` in the message. 11010, 11021, 12130 and
+# 12139 were reported from live answers; the other codes are this emulator's choice.
+
+def access_invalid(detail):
+    return ApiError(400, 12130, "access.api.error.invalid_request: %s" % detail)
+
+
+def access_app_not_found(app_id):
+    return ApiError(404, 11021, "access.api.error.unknown_application: %s" % app_id)
+
+
+def access_app_exists(domain):
+    return ApiError(409, 11010, "access.api.error.application_already_exists: an application already protects %s" % domain)
+
+
+def access_policy_not_found(policy_id):
+    return ApiError(404, 12113, "access.api.error.policy_not_found: %s" % policy_id)
+
+
+def access_policy_in_use(count):
+    return ApiError(409, 12114, "access.api.error.policy_in_use: the policy is used by %d application(s); "
+                                "remove it from them first" % count)
+
+
+def access_token_not_found(token_id):
+    return ApiError(404, 12138, "access.api.error.service_token_not_found: %s" % token_id)
+
+
+def access_token_in_use():
+    return ApiError(400, 12139, "access.api.error.service_token_in_use")
+
+
+def access_idp_not_found(idp_id):
+    return ApiError(404, 12140, "access.api.error.identity_provider_not_found: %s" % idp_id)
+
+
+def access_not_enabled():
+    return ApiError(404, 12100, "access.api.error.not_found: no Zero Trust organization exists for this account")
+
+
 # -- zones / DNS ----------------------------------------------------------------------
 
 def record_not_found():
@@ -181,10 +235,20 @@ def zone_name_taken():
     return ApiError(400, 1061, "There is another zone with the name you provided")
 
 
+# -- the request budget (ratelimit.py) -------------------------------------------------
+
+def rate_limit_exceeded():
+    # the live API's code and message (as clients report them, e.g. cloudflare/workers-sdk#10025)
+    return ApiError(429, 971, "Please wait and consider throttling your request speed")
+
+
 # -- injected faults ------------------------------------------------------------------
 
 def rate_limited(retry_after):
-    return ApiError(429, 10013, "Rate limited; Retry-After header set", headers={"Retry-After": retry_after})
+    # the 429 fault answers as the live budget does (without its Ratelimit headers)
+    err = rate_limit_exceeded()
+    err.headers["Retry-After"] = retry_after
+    return err
 
 
 def unavailable(status):

@@ -119,8 +119,27 @@ def get_settings():
 @bp.route("/_emulator/settings", methods=["PATCH"])
 def change_settings():
     st = _state()
-    st.settings.update(check_settings(json_body()))
+    st.change_settings(check_settings(json_body()))
     return jsonify(st.settings)
+
+
+@bp.route("/_emulator/ratelimit", methods=["GET"])
+def ratelimit_status():
+    limiter = _state().limiter
+    return jsonify(limiter.status() if limiter else {"enabled": False})
+
+
+@bp.route("/_emulator/ratelimit/advance", methods=["POST"])
+def ratelimit_advance():
+    """Let time pass for the request budget only, so that tests need not wait for a window."""
+    limiter = _state().limiter
+    seconds = json_body().get("seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+        raise errors.bad_request("seconds must be a non-negative number")
+    if limiter is None:
+        raise errors.bad_request("the request budget is off: set the rate_limit setting first")
+    limiter.advance(seconds)
+    return jsonify(limiter.status())
 
 
 @bp.route("/_emulator/zones", methods=["POST"])

@@ -87,11 +87,11 @@ def hostname_routes_list(account_id):
     tunnel_id = request.args.get("tunnel_id")
     comment = request.args.get("comment")
     existed_at = time_arg("existed_at")
-    # absent = live and deleted: the 2025-12-01 "live only" default names other list endpoints
-    is_deleted = bool_arg("is_deleted")
+    # absent = live only: the 2026 schema declares `is_deleted` with default false
+    is_deleted = bool_arg("is_deleted") or False
     out = []
     for route in state().hostname_routes.values():
-        if is_deleted is not None and is_deleted != (route["deleted_at"] is not None):
+        if is_deleted != (route["deleted_at"] is not None):
             continue
         if route_id and route["id"] != route_id:
             continue
@@ -121,6 +121,7 @@ def hostname_route_create(account_id):
         "deleted_at": None,
     }
     _check_unique(route)
+    state().check_account_limit("route_limit")
     state().hostname_routes[route["id"]] = route
     return ok(_doc(route))
 

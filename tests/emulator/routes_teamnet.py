@@ -6,8 +6,8 @@ import uuid
 from flask import Blueprint, request
 
 from . import errors
-from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg, unpaged_info
-from .routes_tunnels import TUN_TYPES
+from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg, unpaged_info, uuid_value
+from .routes_tunnels import tun_types_arg
 from .state import iso, now, parse_time
 
 bp = Blueprint("teamnet", __name__)
@@ -15,13 +15,6 @@ bp = Blueprint("teamnet", __name__)
 ACCOUNT = "/accounts/<account_id>"
 ROUTE_PER_PAGE_DEFAULT = 20
 ROUTE_PER_PAGE_MAX = 1000
-
-
-def uuid_value(value, what):
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, TypeError, AttributeError):
-        raise errors.bad_request("%s must be a uuid" % what) from None
 
 
 def _network(value, what="network"):
@@ -111,12 +104,7 @@ def routes_list(account_id):
     tunnel_id = request.args.get("tunnel_id")
     route_id = request.args.get("route_id")
     vnet_id = request.args.get("virtual_network_id")
-    tun_types = request.args.get("tun_types")
-    wanted_types = None
-    if tun_types:
-        wanted_types = [t.strip() for t in tun_types.split(",") if t.strip()]
-        if any(t not in TUN_TYPES for t in wanted_types):
-            raise errors.bad_request("unknown tun_types")
+    wanted_types = tun_types_arg()
     out = []
     for route in st.routes.values():
         doc = _teamnet(route)
@@ -163,6 +151,7 @@ def route_create(account_id):
         "deleted_at": None,
     }
     _check_route_unique(route)
+    state().check_account_limit("route_limit")
     state().routes[route["id"]] = route
     return ok(dict(route))
 

@@ -1,13 +1,14 @@
 """cfd_tunnel, warp_connector and the all-tunnels list."""
 
 import copy
+import ipaddress
 import secrets
 import uuid
 
 from flask import Blueprint, request
 
 from . import errors
-from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg
+from .api import bool_arg, field, json_body, ok, paged, require_write, state, time_arg, uuid_value
 from .state import check_secret, now
 
 bp = Blueprint("tunnels", __name__)
@@ -84,17 +85,24 @@ def _name(body, required):
 
 # -- all tunnels ----------------------------------------------------------------------
 
+def tun_types_arg():
+    """The `tun_types` filter as a set, or None when absent.
+
+    The 2026 schema declares an array of tunnel types with OpenAPI's default query serialisation
+    (style form, explode true): repeated keys, `tun_types=a&tun_types=b`, as the official SDKs send
+    it. All of them are read. A value holding commas is split too: the schema's description still
+    says "separated by commas" (the 2024 schema had one comma-separated string).
+    """
+    wanted = [t.strip() for raw in request.args.getlist("tun_types") for t in raw.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in TUN_TYPES]
+    if unknown:
+        raise errors.bad_request("unknown tun_types: %s (known: %s)" % (", ".join(unknown), ", ".join(TUN_TYPES)))
+    return set(wanted) or None
+
+
 @bp.route(ACCOUNT + "/tunnels", methods=["GET"])
 def list_all(account_id):
-    raw = request.args.get("tun_types")
-    if raw:
-        wanted = [t.strip() for t in raw.split(",") if t.strip()]
-        unknown = [t for t in wanted if t not in TUN_TYPES]
-        if unknown:
-            raise errors.bad_request("unknown tun_types: %s" % ", ".join(unknown))
-    else:
-        wanted = TUN_TYPES
-    return _list(set(wanted))
+    return _list(tun_types_arg() or set(TUN_TYPES))
 
 
 # -- cfd_tunnel -----------------------------------------------------------------------
@@ -175,7 +183,7 @@ def _token(tunnel_id, tun_type):
 
 def _connections(tunnel_id, tun_type):
     tun = state().tunnel(tunnel_id, tun_type)
-    connectors = [copy.deepcopy(c) for c in tun.connectors.values()]
+    connectors = [tun.connector_doc(c) for c in tun.connectors.values()]
     info = {"count": len(connectors), "page": 1, "per_page": max(len(connectors), 1),
             "total_count": len(connectors), "total_pages": 1}
     return ok(connectors, info)
@@ -186,7 +194,7 @@ def _connector(tunnel_id, connector_id, tun_type):
     connector = tun.connectors.get(connector_id)
     if connector is None:
         raise errors.connector_not_found(connector_id)
-    return ok(copy.deepcopy(connector))
+    return ok(tun.connector_doc(connector))
 
 
 @bp.route(ACCOUNT + "/cfd_tunnel/<tunnel_id>", methods=["GET"])
@@ -350,3 +358,87 @@ def warp_connections(account_id, tunnel_id):
 @bp.route(ACCOUNT + "/warp_connector/<tunnel_id>/connectors/<connector_id>", methods=["GET"])
 def warp_connector(account_id, tunnel_id, connector_id):
     return _connector(tunnel_id, connector_id, "warp_connector")
+
+
+@bp.route(ACCOUNT + "/warp_connector/<tunnel_id>/failover", methods=["PUT"])
+def warp_failover(account_id, tunnel_id):
+    """Make a connector the active one (2026 schema): the tunnel must be HA, the client linked to it."""
+    require_write()
+    tun = state().tunnel(tunnel_id, "warp_connector")
+    client_id = uuid_value(field(json_body(), "client_id", str, required=True), "field 'client_id'")
+    if not tun.live:
+        raise errors.tunnel_deleted(tunnel_id)
+    if tun.ha_mode == "disabled":
+        raise errors.not_highly_available(tunnel_id)
+    connector = tun.connectors.get(client_id)
+    if connector is None:
+        raise errors.connector_not_found(client_id)
+    if not tun.is_online(connector):
+        raise errors.connector_offline(client_id)
+    tun.active_client = client_id
+    return ok({})
+
+
+HA_MODES = ("none", "disabled", "aws", "local")
+MAX_VIPS = 8
+
+
+@bp.route(ACCOUNT + "/warp_connector/<tunnel_id>/configurations", methods=["GET"])
+def warp_config_get(account_id, tunnel_id):
+    return ok(state().tunnel(tunnel_id, "warp_connector").ha_doc())
+
+
+@bp.route(ACCOUNT + "/warp_connector/<tunnel_id>/configurations", methods=["PUT"])
+def warp_config_put(account_id, tunnel_id):
+    """The HA configuration: `ha_mode` (required) and the provider's `config` (aws: fnr_id, local: vips)."""
+    require_write()
+    tun = state().tunnel(tunnel_id, "warp_connector")
+    body = json_body()
+    ha_mode = field(body, "ha_mode", str, required=True)
+    if ha_mode not in HA_MODES:
+        raise errors.bad_request("field 'ha_mode' must be one of %s" % ", ".join(HA_MODES))
+    config = _ha_config(ha_mode, body.get("config"))
+    if not tun.live:
+        raise errors.tunnel_deleted(tunnel_id)
+    tun.ha_mode = ha_mode
+    tun.ha_config = config
+    tun.ha_version += 1
+    tun.ha_updated_at = now()
+    tun.elect_active()
+    return ok(tun.ha_doc())
+
+
+def _ha_config(ha_mode, config):
+    """The stored provider configuration (None for none/disabled), or a 400 naming what is wrong."""
+    if ha_mode in ("none", "disabled"):
+        if config not in (None, {}):
+            raise errors.bad_request("field 'config' must be empty or omitted for ha_mode %s" % ha_mode)
+        return None
+    if not isinstance(config, dict):
+        raise errors.bad_request("field 'config' is required for ha_mode %s" % ha_mode)
+    if ha_mode == "aws":
+        if set(config) != {"fnr_id"} or not isinstance(config["fnr_id"], str) or not config["fnr_id"]:
+            raise errors.bad_request("config for ha_mode aws must be {\"fnr_id\": \"<ENI id>\"}")
+        return {"fnr_id": config["fnr_id"]}
+    unknown = sorted(set(config) - {"vips", "vips_previous"})
+    if unknown:
+        raise errors.bad_request("config for ha_mode local takes vips and vips_previous, not %s" % ", ".join(unknown))
+    out = {"vips": _vips(config.get("vips"), "vips", 1, MAX_VIPS)}
+    if config.get("vips_previous") is not None:
+        out["vips_previous"] = _vips(config["vips_previous"], "vips_previous", 0, None)
+    return out
+
+
+def _vips(value, key, minimum, maximum):
+    if not isinstance(value, list) or len(value) < minimum or (maximum is not None and len(value) > maximum):
+        raise errors.bad_request("config.%s must be a list of %d to %s {\"address\": IP} objects"
+                                 % (key, minimum, maximum or "any number of"))
+    out = []
+    for item in value:
+        address = item.get("address") if isinstance(item, dict) and set(item) == {"address"} else None
+        address = address if isinstance(address, str) else None
+        try:
+            out.append({"address": str(ipaddress.ip_address(address))})
+        except ValueError:
+            raise errors.bad_request("config.%s: %r is not an {\"address\": IPv4 or IPv6 address} object" % (key, item)) from None
+    return out

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime, timezone
 
 from . import errors
+from .ratelimit import RateLimiter
 
 DEFAULT_CONFIG = {
     "account_id": "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5",
@@ -20,16 +21,68 @@ DEFAULT_CONFIG = {
     "read_token": "emulator-read-token",
     "email": "ops@example.com",
     "api_key": "emulator-global-key",
-    # extra bearer tokens: {"<token>": "read" | "write"}
+    # extra bearer tokens: {"<token>": "read" | "write" | {"<permission group>": "read" | "write" | "none"}}
+    # (groups: TOKEN_GROUPS; a group left out of an object is "none")
     "tokens": {},
+    # the Zero Trust organization's team name (auth_domain <team>.cloudflareaccess.com); null: none
+    "access_team_name": "emulated-team",
     "zones": ["example.com", "dev.example.com"],
     # what deleting a tunnel does to its routes (reference §6.9): "cascade" = its CIDR routes are
     # deleted with it (the current API); "refuse" = 400 1023 while it has live routes (the 2023 API)
     "tunnel_delete_routes": "cascade",
+    # the request budget (ratelimit.py): null = off, else {"quota": N, "window": seconds}
+    "rate_limit": None,
+    # account limits (Cloudflare One, "Account limits"): live objects per account
+    "cfd_tunnel_limit": 1000,
+    "warp_connector_limit": 10,
+    "route_limit": 1000,  # CIDR and hostname routes together
+    # a per_page above a list's maximum: "reject" (400) or "clamp" (pages of the maximum, reported in result_info)
+    "per_page_over_max": "reject",
+}
+
+
+def _choice(*values):
+    def check(key, value):
+        if value not in values:
+            raise errors.bad_request("setting '%s' must be one of %s" % (key, ", ".join(values)))
+        return value
+    return check
+
+
+def _count(key, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise errors.bad_request("setting '%s' must be a non-negative integer" % key)
+    return value
+
+
+def _rate_limit(key, value):
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"quota", "window"} or not all(
+            isinstance(value[k], int) and not isinstance(value[k], bool) and value[k] >= 1 for k in value):
+        raise errors.bad_request("setting '%s' must be null or {\"quota\": N, \"window\": seconds}, both integers >= 1" % key)
+    return dict(value)
+
+
+# setting -> (error code, what is counted): the codes and message are the emulator's choice (none is published)
+ACCOUNT_LIMITS = {
+    "cfd_tunnel_limit": (1024, "cloudflared tunnels"),
+    "warp_connector_limit": (1025, "WARP connectors"),
+    "route_limit": (1045, "routes (CIDR and hostname routes together)"),
 }
 
 # settings a test may change at run time (PATCH /_emulator/settings); reset restores the configured value
-SETTINGS = {"tunnel_delete_routes": ("cascade", "refuse")}
+SETTINGS = {
+    "tunnel_delete_routes": _choice("cascade", "refuse"),
+    "rate_limit": _rate_limit,
+    "cfd_tunnel_limit": _count,
+    "warp_connector_limit": _count,
+    "route_limit": _count,
+    "per_page_over_max": _choice("reject", "clamp"),
+}
+
+# Permission groups a scoped token can hold; "tunnel" covers every endpoint outside /access
+TOKEN_GROUPS = ("tunnel", "access_apps", "access_service_tokens", "access_organizations")
 
 DEFAULT_CONNECTOR_VERSION = "2026.8.2"
 DEFAULT_ARCH = "linux_amd64"
@@ -58,12 +111,10 @@ def check_settings(values):
     """Return the validated settings, or raise a 400 naming the bad key or value."""
     if not isinstance(values, dict):
         raise errors.bad_request("settings must be an object")
-    for key, value in values.items():
+    for key in values:
         if key not in SETTINGS:
             raise errors.bad_request("unknown setting '%s' (known: %s)" % (key, ", ".join(sorted(SETTINGS))))
-        if value not in SETTINGS[key]:
-            raise errors.bad_request("setting '%s' must be one of %s" % (key, ", ".join(SETTINGS[key])))
-    return dict(values)
+    return {key: SETTINGS[key](key, value) for key, value in values.items()}
 
 
 def hex_id():
@@ -129,6 +180,13 @@ class Tunnel:
         self.pinned_config = set()  # connector ids whose config_version a test set (they skip config PUTs)
         self.config = None  # cfd_tunnel remote configuration {"config", "created_at"}
         self.config_version = 0
+        # warp_connector high availability (…/configurations, …/failover): `ha: true` on create
+        # starts in ha_mode "none" (HA on, no provider yet), `ha: false` in "disabled"
+        self.ha_mode = "none" if ha else "disabled"
+        self.ha_config = None
+        self.ha_version = 0
+        self.ha_updated_at = None
+        self.active_client = None  # the WARP connector that carries the traffic of an HA tunnel
 
     @property
     def live(self):
@@ -150,6 +208,7 @@ class Tunnel:
 
     def connections_changed(self):
         """Update conns_active_at / conns_inactive_at after connectors came or went."""
+        self.elect_active()
         active = bool(self.serving())
         was_active = bool(self.active_intervals) and self.active_intervals[-1][1] is None
         stamp = now()
@@ -161,6 +220,45 @@ class Tunnel:
             self.active_intervals[-1][1] = stamp
             self.conns_active_at = None
             self.conns_inactive_at = stamp
+
+    @staticmethod
+    def is_online(connector):
+        return any(not conn["is_pending_reconnect"] for conn in connector["conns"])
+
+    def elect_active(self):
+        """An HA tunnel keeps one active connector: the one chosen stays while it is online, else the
+        first online one in connection order takes over (an automatic failover)."""
+        current = self.connectors.get(self.active_client)
+        if current is None or not self.is_online(current):
+            self.active_client = next((c["id"] for c in self.connectors.values() if self.is_online(c)), None)
+
+    def ha_status(self, connector):
+        """offline / passive / active (WARP connectors, 2026 schema `ha_status`)."""
+        if not self.is_online(connector):
+            return "offline"
+        if self.ha_mode == "disabled" or connector["id"] == self.active_client:
+            return "active"
+        return "passive"
+
+    def connector_doc(self, connector):
+        """A connector as the API shows it: WARP connectors add `ha_status`."""
+        doc = copy.deepcopy(connector)
+        if self.tun_type == "warp_connector":
+            doc["ha_status"] = self.ha_status(connector)
+        return doc
+
+    def ha_doc(self):
+        """The WARP connector HA configuration (GET/PUT …/warp_connector/{id}/configurations)."""
+        doc = {
+            "tunnel_id": self.id,
+            "ha_mode": self.ha_mode,
+            "configuration_version": self.ha_version,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.ha_updated_at),
+        }
+        if self.ha_config is not None:
+            doc["config"] = copy.deepcopy(self.ha_config)
+        return doc
 
     def was_active_at(self, when):
         for start, end in self.active_intervals:
@@ -210,8 +308,13 @@ class State:
         self.config = merged
         self.lock = threading.RLock()
         self.account_id = merged["account_id"]
-        self.tokens = {merged["write_token"]: "write", merged["read_token"]: "read"}
-        self.tokens.update(merged.get("tokens") or {})
+        self.tokens = {}  # bearer token -> level for the tunnel group ("read", "write" or "none")
+        self.token_scopes = {}  # bearer token -> {group: level} for tokens scoped per group
+        self.add_token(merged["write_token"], "write")
+        self.add_token(merged["read_token"], "read")
+        for token, scopes in (merged.get("tokens") or {}).items():
+            self.add_token(token, scopes)
+        self.configured_tokens = (dict(self.tokens), dict(self.token_scopes))
         self.zones = {}
         self.records = {}
         for name in merged["zones"]:
@@ -226,16 +329,56 @@ class State:
             # configured zones stay with their ids; zones added through the control API go
             self.zones = dict(self.configured_zones)
             self.tunnels = {}  # id -> Tunnel, creation ordered
-            self.settings = check_settings({k: self.config[k] for k in SETTINGS})
+            self.settings = {}
+            self.limiter = None
+            self.change_settings(check_settings({k: self.config[k] for k in SETTINGS}))
             self.routes = {}
             self.hostname_routes = {}
             self.vnets = {}
             self.add_vnet("default", is_default=True)
             self.records = {zone_id: {} for zone_id in self.zones}
+            self.tokens, self.token_scopes = (dict(part) for part in self.configured_tokens)
+            self.access = {"apps": {}, "policies": {}, "service_tokens": {}, "identity_providers": {},
+                           "team_name": self.config["access_team_name"], "created_at": iso(now())}
             self.request_log = []
             self.faults = []
             self.random_faults = None
             self.rng = None
+
+    # -- credentials ----------------------------------------------------------------
+
+    def add_token(self, token, scopes):
+        """A bearer token: "read" or "write" for every group, or {group: level} (others "none")."""
+        levels = ("read", "write", "none")
+        if isinstance(scopes, str) and scopes in levels:
+            scopes = dict.fromkeys(TOKEN_GROUPS, scopes)
+        if (not isinstance(token, str) or not token.strip() or not isinstance(scopes, dict)
+                or any(group not in TOKEN_GROUPS or level not in levels for group, level in scopes.items())):
+            raise errors.bad_request("a token is a non-empty string with 'read', 'write' or {group: level}; groups: %s"
+                                     % ", ".join(TOKEN_GROUPS))
+        self.tokens[token] = scopes.get("tunnel", "none")
+        self.token_scopes[token] = dict((group, scopes.get(group, "none")) for group in TOKEN_GROUPS)
+
+    def level(self, token, group):
+        return self.token_scopes.get(token, {}).get(group, "none")
+
+    def change_settings(self, values):
+        """Apply validated settings; a new `rate_limit` starts a fresh budget (null turns it off)."""
+        self.settings.update(values)
+        if "rate_limit" in values:
+            budget = values["rate_limit"]
+            self.limiter = RateLimiter(budget["quota"], budget["window"]) if budget else None
+
+    def check_account_limit(self, setting):
+        """400 when one more live object would pass an account limit (ACCOUNT_LIMITS)."""
+        code, what = ACCOUNT_LIMITS[setting]
+        if setting == "route_limit":
+            live = len(self.live_routes()) + len(self.live_hostname_routes())
+        else:
+            tun_type = setting[:-len("_limit")]
+            live = sum(1 for t in self.tunnels.values() if t.live and t.tun_type == tun_type)
+        if live >= self.settings[setting]:
+            raise errors.account_limit(code, self.settings[setting], what)
 
     # -- zones ----------------------------------------------------------------------
 
@@ -281,6 +424,7 @@ class State:
     def create_tunnel(self, name, tun_type, secret=None, config_src=None, ha=False):
         if self.live_name_taken(name, tun_type):
             raise errors.duplicate_tunnel()
+        self.check_account_limit(tun_type + "_limit")
         tun = Tunnel(self.account_id, name, tun_type, secret or new_secret(), config_src, ha)
         self.tunnels[tun.id] = tun
         return tun
@@ -487,11 +631,12 @@ class State:
             tunnels = []
             for tun in self.tunnels.values():
                 doc = tun.to_api()
-                doc["connectors"] = copy.deepcopy(list(tun.connectors.values()))
+                doc["connectors"] = [tun.connector_doc(c) for c in tun.connectors.values()]
                 if tun.tun_type == "cfd_tunnel":
                     doc["configuration"] = self.config_doc(tun)
                 else:
-                    doc["ha"] = tun.ha
+                    doc["ha"] = tun.ha  # what create was given; the API objects carry no `ha`
+                    doc["ha_configuration"] = tun.ha_doc()
                 tunnels.append(doc)
             return {
                 "account_id": self.account_id,
@@ -501,6 +646,7 @@ class State:
                 "virtual_networks": copy.deepcopy(list(self.vnets.values())),
                 "zones": copy.deepcopy(list(self.zones.values())),
                 "dns_records": copy.deepcopy([rec for recs in self.records.values() for rec in recs.values()]),
+                "access": copy.deepcopy(self.access),
                 "settings": dict(self.settings),
                 "faults": copy.deepcopy(self.faults),
                 "random_faults": copy.deepcopy(self.random_faults),

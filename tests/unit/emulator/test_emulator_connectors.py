@@ -107,7 +107,7 @@ def _cli(emulator, *args, stdin=None):
                           timeout=30, env=dict(os.environ), check=False)
 
 
-def test_control_cli_connectors_and_settings(api, emulator):
+def test_control_cli_connectors_and_settings(api, emulator, default_settings):
     tun = remote_tunnel(api, "cli")
     out = _cli(emulator, "register-connector", "--version", "2025.1.0", "--colos", "LHR,CDG", "--config-version", "0",
                "--connections", "2", stdin=tun["token"])
@@ -125,5 +125,17 @@ def test_control_cli_connectors_and_settings(api, emulator):
     assert got["arch"] == "linux_386" and all(c["is_pending_reconnect"] for c in got["conns"])
     assert _cli(emulator, "update-connector", cid, "--config-version", "x").returncode != 0
     out = _cli(emulator, "settings", "--tunnel-delete-routes", "refuse")
-    assert out.returncode == 0 and json.loads(out.stdout) == {"tunnel_delete_routes": "refuse"}
-    assert json.loads(_cli(emulator, "settings").stdout) == {"tunnel_delete_routes": "refuse"}
+    expected = dict(default_settings, tunnel_delete_routes="refuse")
+    assert out.returncode == 0 and json.loads(out.stdout) == expected
+    assert json.loads(_cli(emulator, "settings").stdout) == expected
+    out = _cli(emulator, "settings", "--rate-limit", "120/30", "--route-limit", "3", "--cfd-tunnel-limit", "2",
+               "--warp-connector-limit", "1")
+    expected.update(rate_limit={"quota": 120, "window": 30}, route_limit=3, cfd_tunnel_limit=2, warp_connector_limit=1)
+    assert out.returncode == 0 and json.loads(out.stdout) == expected
+    assert json.loads(_cli(emulator, "ratelimit").stdout) == {"quota": 120, "window": 30, "remaining": 120,
+                                                              "reset": 0, "blocked": False}
+    assert json.loads(_cli(emulator, "advance-ratelimit", "5").stdout)["remaining"] == 120
+    out = _cli(emulator, "settings", "--rate-limit", "off")
+    assert out.returncode == 0 and json.loads(out.stdout)["rate_limit"] is None
+    assert json.loads(_cli(emulator, "ratelimit").stdout) == {"enabled": False}
+    assert _cli(emulator, "settings", "--rate-limit", "fast").returncode != 0

@@ -22,7 +22,7 @@ def test_429_fault_with_retry_after_seconds(api, emulator):
     emulator.control.fault(action="429", retry_after="7", method="GET")
     resp = api.call("GET", TUNNELS)
     assert resp.status_code == 429 and resp.headers["Retry-After"] == "7"
-    assert resp.json()["errors"][0]["code"] == 10013
+    assert resp.json()["errors"] == [{"code": 971, "message": "Please wait and consider throttling your request speed"}]
     assert api.call("GET", TUNNELS).status_code == 200  # count 1 is used up
 
 
@@ -131,7 +131,7 @@ def test_request_log_and_filters(api, emulator):
     assert emulator.control.requests() == []
 
 
-def test_reset_empties_state_but_keeps_zones_and_credentials(api, emulator):
+def test_reset_empties_state_but_keeps_zones_and_credentials(api, emulator, default_settings):
     emulator.control.add_zone("keep.example")
     tun = api.create_tunnel("r", config_src="cloudflare")
     api.connect(tun["token"])
@@ -141,13 +141,15 @@ def test_reset_empties_state_but_keeps_zones_and_credentials(api, emulator):
     api.ok("POST", "/accounts/{account}/teamnet/routes", json={"network": "10.0.0.0/8", "tunnel_id": tun["id"]})
     api.ok("POST", "/accounts/{account}/zerotrust/routes/hostname", json={"hostname": "a.internal",
                                                                           "tunnel_id": tun["id"]})
-    emulator.control.settings(tunnel_delete_routes="refuse")
+    emulator.control.settings(tunnel_delete_routes="refuse", route_limit=2)
+    emulator.control.rate_limit(50, 60)
     emulator.control.fault(action="429", count=5, path="^/nothing")
     emulator.control.reset()
+    assert emulator.control.ratelimit() == {"enabled": False}
     state = emulator.control.state()
     assert state["tunnels"] == [] and state["routes"] == [] and state["hostname_routes"] == []
     assert [(v["name"], v["is_default_network"]) for v in state["virtual_networks"]] == [("default", True)]
-    assert state["settings"] == {"tunnel_delete_routes": "cascade"}
+    assert state["settings"] == default_settings
     assert state["dns_records"] == [] and state["faults"] == [] and state["request_count"] == 0
     zone_names = [z["name"] for z in state["zones"]]
     assert zone_names == ["example.com", "dev.example.com"]  # configured zones stay, added ones go

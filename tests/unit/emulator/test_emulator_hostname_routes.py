@@ -141,9 +141,9 @@ def test_list_filters_substring_and_paging(api):
     assert [r["id"] for r in page] == [lab["id"]]
     assert info == {"count": 1, "page": 2, "per_page": 2, "total_count": 3, "total_pages": 2}
     api.ok("DELETE", HOSTNAMES + "/" + git["id"])
-    # is_deleted: true / false select; absent lists both (the reference's tri-state; the 2025-12-01
-    # "live only" default names other list endpoints, not this one)
-    assert hosts() == ["wiki.corp.internal", "git.corp.internal", "lab.example"]
+    # is_deleted: true lists only deleted routes; false or absent only live ones (the 2026 schema
+    # declares the parameter with default false)
+    assert hosts() == ["wiki.corp.internal", "lab.example"]
     assert hosts(is_deleted="false") == ["wiki.corp.internal", "lab.example"]
     assert hosts(is_deleted="true") == ["git.corp.internal"]
     for bad in ({"per_page": 0}, {"per_page": 1001}, {"page": 0}, {"is_deleted": "maybe"},

@@ -26,8 +26,8 @@ def tunnel_with_routes(api):
     return tun, cidr, host, bystander
 
 
-def test_settings_default_to_the_current_api(emulator):
-    assert emulator.control.settings() == {"tunnel_delete_routes": "cascade"}
+def test_settings_default_to_the_current_api(emulator, default_settings):
+    assert emulator.control.settings() == default_settings
 
 
 def test_cascade_deletes_cidr_routes_with_the_tunnel(api, emulator):
@@ -56,8 +56,8 @@ def test_cascade_applies_to_warp_connectors_too(api):
     api.fail("DELETE", ROUTES + "/" + route["id"], 404, 1015)
 
 
-def test_refuse_keeps_the_tunnel_while_routes_exist(api, emulator):
-    assert emulator.control.settings(tunnel_delete_routes="refuse") == {"tunnel_delete_routes": "refuse"}
+def test_refuse_keeps_the_tunnel_while_routes_exist(api, emulator, default_settings):
+    assert emulator.control.settings(tunnel_delete_routes="refuse") == dict(default_settings, tunnel_delete_routes="refuse")
     tun, cidr, host, dummy = tunnel_with_routes(api)
     path = TUNNELS + "/" + tun["id"]
     body = api.fail("DELETE", path, 400, 1023, json={})
@@ -83,19 +83,21 @@ def test_refuse_is_checked_before_connections_are_cascaded(api, emulator):
     api.fail("DELETE", WARP + "/" + warp["id"], 400, 1023, json={})
 
 
-def test_bad_settings_are_refused(emulator):
-    for body in ({"tunnel_delete_routes": "maybe"}, {"nonsense": "x"}, ["cascade"]):
+def test_bad_settings_are_refused(emulator, default_settings):
+    for body in ({"tunnel_delete_routes": "maybe"}, {"nonsense": "x"}, ["cascade"], {"route_limit": -1},
+                 {"route_limit": "5"}, {"cfd_tunnel_limit": True}, {"rate_limit": {"quota": 0, "window": 30}},
+                 {"rate_limit": {"quota": 10}}, {"rate_limit": {"quota": 10, "window": 1.5}}, {"rate_limit": 10}):
         resp = requests.patch(emulator.root_url + "/_emulator/settings", json=body, timeout=5)
         assert resp.status_code == 400, body
-    assert emulator.control.settings() == {"tunnel_delete_routes": "cascade"}
+    assert emulator.control.settings() == default_settings
 
 
-def test_configured_setting_is_what_reset_restores():
-    st = State({"tunnel_delete_routes": "refuse"})
-    assert st.settings == {"tunnel_delete_routes": "refuse"}
+def test_configured_setting_is_what_reset_restores(default_settings):
+    st = State({"tunnel_delete_routes": "refuse", "route_limit": 5})
+    assert st.settings == dict(default_settings, tunnel_delete_routes="refuse", route_limit=5)
     st.settings["tunnel_delete_routes"] = "cascade"
     st.reset()
-    assert st.settings == {"tunnel_delete_routes": "refuse"}
+    assert st.settings == dict(default_settings, tunnel_delete_routes="refuse", route_limit=5)
     with pytest.raises(Exception, match="tunnel_delete_routes"):
         State({"tunnel_delete_routes": "sometimes"})
 

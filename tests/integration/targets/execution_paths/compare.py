@@ -16,7 +16,8 @@ import os
 import re
 import sys
 
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b")
+# Generated ids: UUIDs, 32 hex digits (ids, Access client ids), 64 (Access aud tags and client secrets).
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b[0-9a-f]{64}\b")
 # ansible-core lists the valid booleans from a set: their order changes with each process's hash seed.
 BOOLEANS_RE = re.compile(r"(Valid booleans include: )(.*)$")
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
@@ -25,6 +26,12 @@ MINIMUM_RESULTS = 60
 # Each module's results, compared between the paths: one registered in check mode with diff, one for
 # real with diff, and one failed (an error the module or the API reports).
 COVERAGE = {
+    "access_application": ("r_access_app_check", "r_access_app", "r_access_app_bad"),
+    "access_application_info": ("r_access_app_info", "r_access_app_info", "r_access_app_info_bad"),
+    "access_policy": ("r_access_policy_check", "r_access_policy", "r_access_policy_in_use"),
+    "access_policy_info": ("r_access_policy_info", "r_access_policy_info", "r_access_policy_info_denied"),
+    "access_service_token": ("r_access_token_check", "r_access_token", "r_access_token_bad"),
+    "access_service_token_info": ("r_access_token_info", "r_access_token_info", "r_access_token_info_bad"),
     "cfd_tunnel": ("r_create_check", "r_create", "r_bad_secret"),
     "cfd_tunnel_config": ("r_config_check", "r_config", "r_config_missing"),
     "cfd_tunnel_info": ("r_info_check", "r_info_async", "r_mutually_exclusive"),
@@ -38,7 +45,7 @@ COVERAGE = {
     "warp_connector": ("r_warp_check", "r_warp", "r_denied"),
     "warp_connector_info": ("r_warp_info_check", "r_warp_info", "r_warp_info_bad"),
 }
-READ_ONLY = ("cfd_tunnel_info", "hostname_route_info", "tunnel_route_info", "tunnel_token", "virtual_network_info",
+READ_ONLY = ("access_application_info", "access_policy_info", "access_service_token_info", "cfd_tunnel_info", "hostname_route_info", "tunnel_route_info", "tunnel_token", "virtual_network_info",
              "warp_connector_info")
 
 
@@ -112,6 +119,13 @@ def expectations(results):
         "an echoed token is masked (token from the environment)": "credentials=********" in (get("r_echo_environment", "msg") or ""),
         "a missing tunnel in cfd_tunnel_config is an error": "No live tunnel with id" in (get("r_config_missing", "msg") or ""),
         "a configuration absent in check mode": get("r_config_absent_check", "changed") is True,
+        "a service token's client secret is returned once": bool(get("r_access_token", "client_secret"))
+            and get("r_access_token_check", "client_secret") is None,
+        "an Access application rerun changes nothing": get("r_access_app_rerun", "changed") is False,
+        "the Access infos find what was made": all(len(get(name, key) or []) == 1 for name, key in (
+            ("r_access_token_info", "service_tokens"), ("r_access_policy_info", "policies"), ("r_access_app_info", "applications"))),
+        "Access objects are deleted": all(get(name, "changed") is True for name in (
+            "r_access_app_delete_check", "r_access_app_delete", "r_access_policy_delete", "r_access_token_delete")),
     }
     if "invocation" in results["r_options_masked"]:  # ansible-core 2.16 does not register it
         checks["invocation masks nested no_log values"] = \

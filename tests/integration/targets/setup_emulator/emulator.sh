@@ -25,3 +25,38 @@ trap stop_emulator EXIT
 run_playbook() {
     ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$EMULATOR_PYTHON" "$@"
 }
+
+# Runs a playbook at -vvv with its stdout, stderr and log in "$LEAK_DIR" (stdout, stderr, ansible.log),
+# for the target to search every output for secrets afterwards. A failed play's output is shown (it
+# holds no secret by design, and the failure must be understood), and the target stops.
+run_playbook_vvv() {
+    local status=0
+    ANSIBLE_NOCOLOR=1 ANSIBLE_LOG_PATH="$LEAK_DIR/ansible.log" \
+        run_playbook "$@" -vvv >"$LEAK_DIR/stdout" 2>"$LEAK_DIR/stderr" || status=$?
+    if [ "$status" -ne 0 ]; then
+        cat "$LEAK_DIR/stdout" "$LEAK_DIR/stderr" >&2
+        echo "$1 failed with status $status" >&2
+        exit 1
+    fi
+}
+
+# The -vvv output differs between the execution paths (a module's upload and run, or none), so a leak
+# check runs forced to each, whichever path the rest of the suite takes: for each path, LEAK_DIR is a
+# fresh folder under LEAK_ROOT, run_playbook_vvv runs the play there, its -vvv output must show MODULE
+# (a module of the collection the play runs) on the path it was forced to, then CHECK searches LEAK_DIR.
+leak_check_each_path() {  # CHECK MODULE PLAYBOOK [ARGUMENTS...]
+    local check="$1" module="$2" path expected
+    shift 2
+    for path in module inprocess; do
+        LEAK_DIR="$LEAK_ROOT/$path"
+        export LEAK_DIR
+        mkdir -m 700 "$LEAK_DIR"
+        EDGEOPS_CLOUDFLARE_EXECUTION="$path" run_playbook_vvv "$@"
+        case "$path" in
+            module) expected="$module runs as a module: forced by environment variable EDGEOPS_CLOUDFLARE_EXECUTION" ;;
+            inprocess) expected="$module runs in the controller's worker process" ;;
+        esac
+        grep -qF "$expected" "$LEAK_DIR/stdout" || { echo "$1 at -vvv does not say: $expected" >&2; exit 1; }
+        "$check"
+    done
+}

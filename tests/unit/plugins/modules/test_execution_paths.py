@@ -32,7 +32,7 @@ class Echo(object):
 
     @classmethod
     def check(cls, params):
-        pass
+        return dict(params)
 
     def run(self):
         self.client.get("/accounts/%s/cfd_tunnel" % self.params["account_id"])

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import ModuleError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import token_parts
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._tokens import token_parts
 from ansible_collections.edgeops.cloudflare.plugins.modules import tunnel_token
 
 SECRET = base64.b64encode(b"k" * 32).decode()

@@ -14,7 +14,7 @@ from ansible_collections.edgeops.cloudflare.plugins.modules import warp_connecto
 SECRET = base64.b64encode(b"w" * 32).decode()
 OTHER_SECRET = base64.b64encode(b"x" * 40).decode()
 FIELDS = {"id", "name", "account_tag", "status", "created_at", "deleted_at",
-          "conns_active_at", "conns_inactive_at", "tun_type", "metadata", "ha"}
+          "conns_active_at", "conns_inactive_at", "tun_type", "metadata"}
 
 
 def collection(emulator):
@@ -92,7 +92,7 @@ def test_check_mode_create_predicts_without_writing(run_module, emulator, api):
     result = run_module(warp_connector, dict(name="office", ha=True, tunnel_secret=SECRET), check_mode=True, diff=True)
     assert result["changed"] is True
     predicted = result["warp_connector"]
-    assert predicted["id"] is None and predicted["name"] == "office" and predicted["ha"] is True
+    assert predicted["id"] is None and predicted["name"] == "office" and "ha" not in predicted
     assert predicted["tun_type"] == "warp_connector" and predicted["status"] == "inactive"
     assert result["diff"]["before"] == {} and result["diff"]["after"]["name"] == "office"
     assert run_module.writes() == [] and live(api, emulator) == []
@@ -107,47 +107,13 @@ def test_deleted_one_with_the_same_name_is_ignored(run_module, emulator, api):
 
 # ---- ha (create-only) ---------------------------------------------------------------------
 
-class HaReportingClient(CloudflareClient):
-    """The real client against the emulator, with ``ha`` added to objects as the 2026 API may report it."""
-
-    def __init__(self, base_url, token, ha):
-        super(HaReportingClient, self).__init__(base_url, api_token=token)
-        self.ha = ha
-
-    def paginate(self, path, params=None, per_page=1000):
-        for item in super(HaReportingClient, self).paginate(path, params, per_page):
-            item["ha"] = self.ha
-            yield item
-
-
-def test_ha_mismatch_fails_clearly_when_the_api_reports_ha(emulator, api):
-    api.post(collection(emulator), {"name": "office", "ha": False})
-    client = HaReportingClient(emulator.base_url, emulator.write_token, ha=False)
-    params = dict(account_id=emulator.account_id, name="office", id=None, ha=True, tunnel_secret=None,
-                  update_secret="on_create", state="present")
-    emulator.control.clear_requests()
-    with pytest.raises(Exception) as info:
-        WarpConnector(client, params).run()
-    msg = str(info.value)
-    assert "WARP connector 'office' has ha=False but the task asks for ha=True" in msg
-    assert "can only be set when the WARP connector is created" in msg
-    assert emulator.control.writes() == []
-
-
-def test_ha_match_when_reported_is_unchanged(emulator, api):
-    api.post(collection(emulator), {"name": "office", "ha": True})
-    client = HaReportingClient(emulator.base_url, emulator.write_token, ha=True)
-    params = dict(account_id=emulator.account_id, name="office", id=None, ha=True, tunnel_secret=None,
-                  update_secret="on_create", state="present")
-    result = WarpConnector(client, params).run()
-    assert result["changed"] is False and result["warp_connector"]["ha"] is True
-
-
-def test_ha_not_reported_by_the_api_is_not_compared(run_module, emulator, api):
+def test_ha_is_sent_on_create_only_and_never_reported(run_module, emulator, api):
+    """The API takes ha on create only and has no ha field on WARP objects (2026 schema)."""
     api.post(collection(emulator), {"name": "office", "ha": False})
     run_module.clear()
     result = run_module(warp_connector, dict(name="office", ha=True))
-    assert result["changed"] is False and result["warp_connector"]["ha"] is None
+    assert result["changed"] is False and "ha" not in result["warp_connector"]
+    assert run_module.writes() == []
     assert run_module.writes() == []
 
 

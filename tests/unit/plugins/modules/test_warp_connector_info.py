@@ -8,7 +8,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import Clo
 from ansible_collections.edgeops.cloudflare.plugins.modules import warp_connector_info
 
 FIELDS = {"id", "name", "account_tag", "status", "created_at", "deleted_at",
-          "conns_active_at", "conns_inactive_at", "tun_type", "metadata", "ha"}
+          "conns_active_at", "conns_inactive_at", "tun_type", "metadata"}
 
 
 def collection(emulator):
@@ -146,3 +146,16 @@ def test_bad_credentials_are_reported_without_echo(run_module):
     result = run_module(warp_connector_info, dict(api_token="definitely-wrong-token"))
     assert result["failed"] is True and "Cloudflare API error 1000 (HTTP 401)" in result["msg"]
     assert "definitely-wrong-token" not in result["_stdout"]
+
+
+def test_include_connections_shows_which_connector_of_a_highly_available_one_is_active(run_module, api, emulator):
+    office = api.post(collection(emulator), {"name": "office", "ha": True})
+    token = api.get("%s/%s/token" % (collection(emulator), office["id"]))
+    first = emulator.control.register_connector(token)["connector_id"]
+    second = emulator.control.register_connector(token)["connector_id"]
+    run_module.clear()
+    result = run_module(warp_connector_info, dict(name="office", include_connections=True))
+    status = dict((c["id"], c["ha_status"]) for c in result["warp_connectors"][0]["connectors"])
+    assert status == {first: "active", second: "passive"}
+    assert "ha" not in result["warp_connectors"][0]
+    assert len(run_module.requests()) == 2

@@ -30,7 +30,7 @@ class Echo(object):
 
     @classmethod
     def check(cls, params):
-        pass
+        return dict(params)
 
     def run(self):
         count = len(list(self.client.paginate("/accounts/%s/cfd_tunnel" % self.params["account_id"])))
