@@ -3,16 +3,20 @@
 #
 # Idempotent: every step checks what is already there, so a warm run takes seconds.
 #   1. .venv from pyenv's Python 3.12 (absolute path, never the pyenv shim)
-#   2. pinned ansible-core + requirements.txt + tests/requirements*.txt in .venv, and
-#      .venv-X.Y with the oldest ansible-core that meta/runtime.yml's requires_ansible allows
-#      (newest X.Y.* release) + requirements.txt + tests/requirements.txt (no lint/doc tools)
-#   3. the offline get-pip stand-in that ansible-test needs (see docs/developing.md), per venv
-#   4. .cache/pybin: python3.9 ... python3.13 symlinks to pyenv's interpreters
+#   2. pinned ansible-core + requirements.txt + tests/requirements*.txt in .venv; one .venv-X.Y
+#      per older ansible-core minor, from the oldest that meta/runtime.yml's requires_ansible
+#      allows up to the one before .venv's (newest X.Y.* release) + requirements.txt +
+#      tests/requirements.txt (no lint/doc tools); .venv-release with the platforms' tools
+#      (tests/requirements-release.txt: galaxy-importer, ansible-builder, ansible-runner)
+#   3. the offline get-pip stand-in that ansible-test needs (see docs/developing.md), for the
+#      venvs that run ansible-test (.venv and the oldest)
+#   4. .cache/pybin: python3.9 ... python3.13 symlinks to pyenv's interpreters, and python2.7
+#      and python3.6 (below the modules' floor: the release phase checks their clear failure)
 #   5. Debian packages listed in scripts/lib/apt-packages.txt (and tests/*/apt-packages.txt)
 #
 # Environment knobs: ANSIBLE_CORE_VERSION (default 2.21.5), PYENV_ROOT,
 # BOOTSTRAP_SKIP_APT=1 (skip step 5, e.g. on a developer laptop without root),
-# BOOTSTRAP_SKIP_OLDEST_CORE=1 (no .venv-X.Y; the test runner then fails its *-oldest phases).
+# BOOTSTRAP_SKIP_OLDEST_CORE=1 (no .venv-X.Y; the test runner then fails the phases that need them).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +25,9 @@ cd "$ROOT"
 ANSIBLE_CORE_VERSION="${ANSIBLE_CORE_VERSION:-2.21.5}"
 CONTROLLER_VERSION="3.12"
 MODULE_VERSIONS="3.9 3.10 3.11 3.12 3.13"
+# Pythons below the modules' floor (plugins/module_utils/_python_floor.py) that ansible-core 2.16
+# still starts modules on; optional (the release phase fails its check without them).
+BELOW_FLOOR_VERSIONS="2.7 3.6"
 VENV="$ROOT/.venv"
 PYBIN="$ROOT/.cache/pybin"
 START=$(date +%s)
@@ -108,12 +115,22 @@ get_pip_standin() {
 TEST_REQ="$ROOT/tests/requirements.txt"
 prepare_venv "$VENV" "==$ANSIBLE_CORE_VERSION" "$ROOT/requirements.txt" "$TEST_REQ" "$ROOT/tests/requirements-tools.txt"
 get_pip_standin "$VENV"
+# Every minor from the oldest up to the one before .venv's: units and a smoke run (phase matrix);
+# the oldest also runs sanity and integration (phases *-X.Y), hence its get-pip stand-in.
+NEWEST_CORE="$(printf '%s\n' "$ANSIBLE_CORE_VERSION" | cut -d. -f1,2)"
 if [[ "${BOOTSTRAP_SKIP_OLDEST_CORE:-}" == 1 ]]; then
-    log "$(basename "$OLD_VENV"): skipped (BOOTSTRAP_SKIP_OLDEST_CORE=1)"
+    log ".venv-$OLDEST_CORE ... .venv-<before $NEWEST_CORE>: skipped (BOOTSTRAP_SKIP_OLDEST_CORE=1)"
 else
-    prepare_venv "$OLD_VENV" "==$OLDEST_CORE.*" "$ROOT/requirements.txt" "$TEST_REQ"
+    minor="${OLDEST_CORE#*.}"
+    while ((minor < ${NEWEST_CORE#*.})); do
+        core="${OLDEST_CORE%%.*}.$minor"
+        prepare_venv "$ROOT/.venv-$core" "==$core.*" "$ROOT/requirements.txt" "$TEST_REQ"
+        minor=$((minor + 1))
+    done
     get_pip_standin "$OLD_VENV"
 fi
+# The platforms' tools on the same ansible-core as .venv (phase release).
+prepare_venv "$ROOT/.venv-release" "==$ANSIBLE_CORE_VERSION" "$ROOT/requirements.txt" "$ROOT/tests/requirements-release.txt"
 
 # --- 4. python3.X symlinks for ansible-test -------------------------------------------------
 mkdir -p "$PYBIN"
@@ -129,6 +146,17 @@ for v in $MODULE_VERSIONS; do
     FOUND+=("$v")
 done
 log "pythons for ansible-test in $PYBIN: ${FOUND[*]:-none}"
+BELOW=()
+for v in $BELOW_FLOOR_VERSIONS; do
+    py="$(pyenv_python "$v")"
+    if [[ -z "$py" ]]; then
+        rm -f "$PYBIN/python$v"
+        continue
+    fi
+    [[ "$(readlink "$PYBIN/python$v" 2>/dev/null)" == "$py" ]] || ln -sfn "$py" "$PYBIN/python$v"
+    BELOW+=("$v")
+done
+log "pythons below the modules' floor in $PYBIN: ${BELOW[*]:-none, the floor check of phase release fails}"
 
 # --- 5. Debian packages ----------------------------------------------------------------------
 if [[ "${BOOTSTRAP_SKIP_APT:-}" == 1 ]]; then

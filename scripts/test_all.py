@@ -16,6 +16,8 @@ COMMAND_TIMEOUT (default 900) is the most seconds one command may take before it
 """
 
 import argparse
+import glob
+import json
 import os
 import re
 import shlex
@@ -23,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -51,7 +54,7 @@ def read_oldest_core():
 OLDEST_CORE = read_oldest_core()
 OLD_VENV = os.path.join(ROOT, '.venv-' + OLDEST_CORE)
 PHASES = ('copy', 'lint', 'sanity', 'units', 'demo', 'integration', 'sanity-' + OLDEST_CORE, 'units-' + OLDEST_CORE,
-          'integration-' + OLDEST_CORE, 'role', 'docs', 'docsite')
+          'integration-' + OLDEST_CORE, 'matrix', 'role', 'docs', 'docsite', 'release')
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
 
@@ -149,6 +152,8 @@ def run(cmd, log_name, cwd=None, env=None, timeout=None, echo=True):
     os.makedirs(LOGS, exist_ok=True)
     log_path = os.path.join(LOGS, log_name.replace('/', '_') + '.log')
     timeout = timeout or COMMAND_TIMEOUT
+    # Commands of jobs run side by side (threads: the role tests, the release phase's) only log.
+    echo = echo and threading.current_thread() is threading.main_thread()
     if echo:
         print('$ %s' % ' '.join(cmd), flush=True)
     lines = []
@@ -204,8 +209,8 @@ def tool(name, venv=VENV):
 
 
 def core_label(venv):
-    """'' for .venv, '-X.Y' for the oldest-core venv: suffix of log and report names."""
-    return '' if venv == VENV else '-' + OLDEST_CORE
+    """'' for .venv, '-X.Y' for .venv-X.Y: suffix of log and report names."""
+    return '' if venv == VENV else '-' + os.path.basename(venv)[len('.venv-'):]
 
 
 def venv_missing(tally, venv):
@@ -249,8 +254,12 @@ def phase_copy(tally):
 
 
 def phase_lint(tally):
-    """ansible-lint with the repo's .ansible-lint (production profile, offline)."""
-    rc, lines = run([tool('ansible-lint'), '--nocolor'], 'ansible-lint')
+    """ansible-lint with the repo's .ansible-lint (production profile), as a bare run in a clone.
+
+    No ANSIBLE_COLLECTIONS_PATH: ansible-lint then installs the collection into the copy's own
+    .ansible/ (with one set, it would install it into ~/.ansible/collections, a stale copy there).
+    """
+    rc, lines = run([tool('ansible-lint'), '--nocolor'], 'ansible-lint', env=release_env(VENV))
     text = '\n'.join(lines)
     match = re.search(r'on (\d+) files?', text)
     if match and match.group(1) == '0':
@@ -283,16 +292,19 @@ def junit_cases(directory, only=None):
     return cases
 
 
-def sanity_pass(tally, label, extra_args, venv=VENV):
+def sanity_pass(tally, label, extra_args, venv=VENV, dest=DEST):
     """One ansible-test sanity invocation; each test (per Python) counts once, from its junit file.
 
-    A test with nothing to check ("No tests applicable.") counts as skipped, not passed.
+    A test with nothing to check ("No tests applicable.") counts as skipped, not passed. ``dest``
+    is the collection tested (the copy, or the extracted tarball of phase release).
     """
-    junit_dir = os.path.join(DEST, 'tests', 'output', 'junit')
+    junit_dir = os.path.join(dest, 'tests', 'output', 'junit')
     if os.path.isdir(junit_dir):
         shutil.rmtree(junit_dir)
     cmd = [tool('ansible-test', venv), 'sanity', '--color', 'no', '--junit'] + extra_args
-    rc, lines = run(cmd, 'sanity%s-%s' % (core_label(venv), label), env=test_env(venv))
+    collections = os.path.dirname(os.path.dirname(os.path.dirname(dest)))
+    rc, lines = run(cmd, 'sanity%s-%s' % (core_label(venv), label), cwd=dest,
+                    env=test_env(venv, ANSIBLE_COLLECTIONS_PATH=collections))
     cases = junit_cases(junit_dir)
     for name, outcome, detail in cases:
         if outcome == 'skipped':
@@ -307,6 +319,7 @@ def sanity_pass(tally, label, extra_args, venv=VENV):
             label, rc, '' if named else ' without naming a failed test'))
     if not [case for case in cases if case[1] != 'skipped']:
         tally.empty('ansible-test sanity (%s) had nothing to check' % label)
+    return lines
 
 
 def phase_sanity_oldest(tally):
@@ -332,7 +345,7 @@ def phase_sanity(tally):
         sanity_pass(tally, 'py' + version, ['--python', version, '--test', 'compile', '--test', 'import'])
 
 
-def phase_units(tally, venv=VENV):
+def phase_units(tally, venv=VENV, extra_args=()):
     """pytest over tests/unit in the copy, counts from a junit report."""
     if venv_missing(tally, venv):
         return
@@ -344,7 +357,7 @@ def phase_units(tally, venv=VENV):
     if os.path.exists(report):
         os.remove(report)
     cmd = [tool('python', venv), '-m', 'pytest', 'tests/unit', '-p', 'no:cacheprovider', '-ra',
-           '--junitxml', report, '-o', 'junit_family=xunit2']
+           '--junitxml', report, '-o', 'junit_family=xunit2'] + list(extra_args)
     workers = os.environ.get('UNIT_WORKERS', '2')
     if workers not in ('', '0'):
         cmd += ['-n', workers]
@@ -369,12 +382,15 @@ def phase_units(tally, venv=VENV):
         tally.check(False, 'pytest exited %d (usage/internal error or interrupted)' % rc)
 
 
+EXECUTION_PATHS = ('module', 'inprocess')
+
+
 def phase_integration(tally, venv=VENV):
     """ansible-test integration --local over every target, on the default execution path; one count per target.
 
     The suite runs once per ansible-core: the execution_paths target runs its tasks forced to each path
     and compares every registered result and the request log, for every module, and the -vvv leak
-    checks of tunnel_token and no_secret_in_messages run on both paths themselves.
+    checks (access, tunnel_token, no_secret_in_messages) run on both paths themselves.
     """
     if venv_missing(tally, venv):
         return
@@ -413,6 +429,36 @@ def integration_run(tally, venv):
 
 TEST_TOOLS = ('pytest', 'ansible-lint', 'antsibull-docs', 'antsibull-changelog', 'openapi-core', 'playwright', 'sphinx')
 EMULATOR_ACCOUNT = 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5'
+EMULATOR_TOKEN = 'emulator-write-token'
+
+
+class Emulator:
+    """The API emulator of a checkout (``root``), on a free port for the ``with`` block; yields its API URL."""
+
+    def __init__(self, root, name):
+        self.root = root
+        self.port_file = os.path.join(BUILD, '%s-emulator.port' % name)
+        self.process = None
+
+    def __enter__(self):
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
+        self.process = subprocess.Popen([tool('python'), '-m', 'tests.emulator', '--port', '0', '--port-file', self.port_file],
+                                        cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+        port = ''
+        for _attempt in range(100):
+            if os.path.exists(self.port_file):
+                with open(self.port_file, encoding='utf-8') as handle:
+                    port = handle.read().strip()
+            if port:
+                break
+            time.sleep(0.1)
+        return 'http://127.0.0.1:%s/client/v4' % port
+
+    def __exit__(self, *_exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(10)
 
 
 def readme_adhoc_commands():
@@ -452,33 +498,16 @@ def phase_demo(tally):
     commands = readme_adhoc_commands()
     if not tally.check(len(commands) >= 3, "README.md's ad-hoc section has commands to run (found %d)" % len(commands)):
         return
-    port_file = os.path.join(BUILD, 'demo-emulator.port')
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    emulator = subprocess.Popen([tool('python'), '-m', 'tests.emulator', '--port', '0',
-                                 '--port-file', port_file], cwd=DEST, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        port = ''
-        for _attempt in range(100):
-            if os.path.exists(port_file):
-                with open(port_file, encoding='utf-8') as handle:
-                    port = handle.read().strip()
-            if port:
-                break
-            time.sleep(0.1)
-        env = test_env(venv, CLOUDFLARE_API_TOKEN='emulator-write-token', CLOUDFLARE_ACCOUNT_ID=EMULATOR_ACCOUNT,
-                       CLOUDFLARE_BASE_URL='http://127.0.0.1:%s/client/v4' % port, ANSIBLE_LOCALHOST_WARNING='false',
+    with Emulator(DEST, 'demo') as api_url:
+        env = test_env(venv, CLOUDFLARE_API_TOKEN=EMULATOR_TOKEN, CLOUDFLARE_ACCOUNT_ID=EMULATOR_ACCOUNT,
+                       CLOUDFLARE_BASE_URL=api_url, ANSIBLE_LOCALHOST_WARNING='false',
                        ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
         for number, argv in enumerate(commands, 1):
             label = ' '.join(argv[3:])[:90]
             argv = [argv[0], '-e', 'ansible_python_interpreter=%s' % os.path.join(venv, 'bin', 'python')] + argv[1:]
             rc, lines = run(argv, 'readme-adhoc-%d' % number, env=env)
-            leaked = any('emulator-write-token' in line for line in lines)
+            leaked = any(EMULATOR_TOKEN in line for line in lines)
             tally.check(rc == 0 and not leaked, 'README ad-hoc command %d works: %s' % (number, label))
-    finally:
-        os.killpg(emulator.pid, signal.SIGTERM)
-        emulator.wait(10)
 
 
 def phase_role(tally, echo=True):
@@ -672,6 +701,407 @@ def phase_docsite(tally):
         tally.check(False, 'check_site.py exited %d but reported no failure' % rc)
 
 
+# ------------------------------------------------------------------- every ansible-core minor
+
+
+def installed_core(venv):
+    """X.Y of the ansible-core installed in a venv (from its dist-info), or None."""
+    for info in glob.glob(os.path.join(venv, 'lib', 'python*', 'site-packages', 'ansible_core-*.dist-info')):
+        match = re.match(r'ansible_core-(\d+)\.(\d+)\.', os.path.basename(info))
+        if match:
+            return '%s.%s' % match.groups()
+    return None
+
+
+def matrix_venvs():
+    """(X.Y, venv) for every ansible-core minor from the oldest in meta/runtime.yml to .venv's."""
+    newest = installed_core(VENV) or OLDEST_CORE
+    major, oldest_minor = OLDEST_CORE.split('.')
+    minors = range(int(oldest_minor), int(newest.split('.')[1]) + 1)
+    return [('%s.%d' % (major, minor), os.path.join(ROOT, '.venv-%s.%d' % (major, minor)) if '%s.%d' % (major, minor) != newest
+             else VENV) for minor in minors]
+
+
+SMOKE_MODULE_RE = re.compile(r'runs as a module: forced by environment variable EDGEOPS_CLOUDFLARE_EXECUTION')
+SMOKE_INPROCESS_RE = re.compile(r"runs in the controller's worker process")
+SMOKE_TASKS = 9  # edgeops.cloudflare tasks playbooks/demo.yml runs against the emulator
+
+
+def smoke(tally, venv, path):
+    """The demo (scripts/demo.sh, with the emulator) forced to one execution path; -vvv shows every task took it."""
+    rc, lines = run(['bash', os.path.join(DEST, 'scripts', 'demo.sh'), '-vvv'], 'smoke-%s-%s' % (installed_core(venv), path),
+                    env=test_env(venv, VENV=venv, EDGEOPS_CLOUDFLARE_EXECUTION=path), echo=False)
+    module = sum(1 for line in lines if SMOKE_MODULE_RE.search(line))
+    inprocess = sum(1 for line in lines if SMOKE_INPROCESS_RE.search(line))
+    wanted, other = (inprocess, module) if path == 'inprocess' else (module, inprocess)
+    took_path = wanted == SMOKE_TASKS and other == 0
+    clean = any('demo: OK, nothing left behind' in line for line in lines)
+    tally.check(rc == 0 and clean and took_path, 'ansible-core %s: the demo on the %s path (%d module, %d in-process tasks)%s' % (
+        installed_core(venv), path, module, inprocess, '' if rc == 0 and clean else ' (exit %d; see %s)' % (
+            rc, os.path.join(LOGS, 'smoke-%s-%s.log' % (installed_core(venv), path)))))
+
+
+def phase_matrix(tally):
+    """Every ansible-core minor the collection supports: the demo on both execution paths, and the
+    unit tests on the minors between the oldest and the newest (those two have phases of their own)."""
+    venvs = matrix_venvs()
+    if len(venvs) < 2:
+        tally.empty('only one ansible-core minor between meta/runtime.yml and .venv')
+    for core, venv in venvs:
+        if venv_missing(tally, venv):
+            continue
+        if venv not in (VENV, OLD_VENV):
+            # The emulator's own tests use no ansible-core: they run with the newest and the oldest only.
+            phase_units(tally, venv, ['--ignore', 'tests/unit/emulator'])
+        for path in EXECUTION_PATHS:
+            smoke(tally, venv, path)
+
+
+# ------------------------------------------------------------------- release: what the platforms run
+
+RELEASE = os.path.join(BUILD, 'release')
+RELEASE_VENV = os.path.join(ROOT, '.venv-release')
+# In the tarball: what users run and read. Of tests/ only config.yml (ansible-test reads the modules'
+# Python floor there), of docs/ only the docs site sources; nothing of scripts/, build/ or a venv.
+SHIPPED = ('CHANGELOG.rst', 'COPYING', 'FILES.json', 'MANIFEST.json', 'README.md', 'requirements.txt', 'changelogs/',
+           'docs/docsite/', 'meta/', 'playbooks/', 'plugins/', 'roles/', 'tests/config.yml')
+MUST_SHIP = ('README.md', 'COPYING', 'CHANGELOG.rst', 'requirements.txt', 'meta/runtime.yml', 'meta/execution-environment.yml',
+             'meta/requirements.txt', 'tests/config.yml', 'roles/cloudflared/README.md', 'playbooks/demo.yml')
+TARBALL_MAX_BYTES = 512 * 1024
+TARBALL_MAX_ENTRIES = 300
+MARKDOWN_LINK_RE = re.compile(r'\]\(([^)\s]+)\)|^\[[^\]]+\]:\s*(\S+)|<(https?://[^>]+)>', re.M)
+
+
+def read_galaxy_key(key):
+    """A top-level scalar of galaxy.yml in a checkout."""
+    with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
+        return re.search(r'^%s:\s*(\S+)\s*$' % key, handle.read(), re.M).group(1).strip('\'"')
+
+
+def plant_leftovers(src):
+    """What `make test` and `make demo` leave in a checkout (one path per .gitignore pattern): the
+    build must skip them all. Returns the paths planted."""
+    planted = []
+    with open(os.path.join(src, '.gitignore'), encoding='utf-8') as handle:
+        patterns = [line.strip() for line in handle if line.strip() and not line.startswith('#')]
+    for pattern in patterns + ['plugins/module_utils/__pycache__/']:
+        path = os.path.join(src, pattern.rstrip('/').replace('*', 'leftover'))
+        if pattern.endswith('/') or '.' not in os.path.basename(pattern.rstrip('/')).lstrip('.'):
+            os.makedirs(path, exist_ok=True)
+            target = os.path.join(path, 'leftover.py')
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            target = path
+        with open(target, 'w', encoding='utf-8') as handle:
+            handle.write('# left behind by a test run\n')
+        planted.append(path)
+    return planted
+
+
+def build_release_tarball(tally):
+    """git archive of HEAD (a clean checkout) with a test run's leftovers planted, built; returns (src, tarball, tracked)."""
+    if os.path.isdir(RELEASE):
+        shutil.rmtree(RELEASE)
+    src, dist = os.path.join(RELEASE, 'src'), os.path.join(RELEASE, 'dist')
+    os.makedirs(src)
+    os.makedirs(dist)
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=ROOT, stdout=subprocess.PIPE,
+                           text=True, check=False).stdout.strip()
+    if dirty:
+        tally.notes.append('the release phase tests the last commit (HEAD); uncommitted changes are not in it')
+    archive = subprocess.run('git archive --format=tar HEAD | tar -x -C %s' % shlex.quote(src), shell=True, cwd=ROOT, check=False)
+    tracked = subprocess.run(['git', 'ls-tree', '-r', '--name-only', 'HEAD'], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             check=False).stdout.split('\n')
+    if not tally.check(archive.returncode == 0 and os.path.isfile(os.path.join(src, 'galaxy.yml')), 'git archive of HEAD'):
+        return None, None, None
+    planted = plant_leftovers(src)
+    rc, _lines = run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', dist], 'release-build', cwd=src)
+    for path in planted:
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    tarballs = glob.glob(os.path.join(dist, '*.tar.gz'))
+    if not tally.check(rc == 0 and len(tarballs) == 1, 'ansible-galaxy collection build (with %d leftovers of a test run planted)'
+                       % len(planted)):
+        return src, None, None
+    return src, tarballs[0], set(name for name in tracked if name)
+
+
+def check_tarball(tally, tarball, tracked):
+    """Size, entry count and contents: only shipped, tracked files; the ones users need are there."""
+    with tarfile.open(tarball) as archive:
+        members = archive.getmembers()
+    files = [m.name for m in members if m.isfile() or m.issym()]
+    size = os.path.getsize(tarball)
+    print('  tarball %s: %d bytes, %d entries (%d files)' % (os.path.basename(tarball), size, len(members), len(files)))
+    tally.notes.append('tarball %s: %d bytes, %d entries' % (os.path.basename(tarball), size, len(members)))
+    tally.check(size <= TARBALL_MAX_BYTES and len(members) <= TARBALL_MAX_ENTRIES,
+                'tarball within %d KiB and %d entries (%d bytes, %d entries)' % (
+                    TARBALL_MAX_BYTES // 1024, TARBALL_MAX_ENTRIES, size, len(members)))
+    stray = [f for f in files if not f.startswith(SHIPPED) or (f not in tracked and f not in ('MANIFEST.json', 'FILES.json'))]
+    tally.check(not stray, 'tarball holds only shipped, tracked files (nothing of tests/ but config.yml, scripts/, build/, a venv)%s'
+                % (': ' + ', '.join(stray[:8]) if stray else ''))
+    missing = [f for f in MUST_SHIP if f not in files]
+    tally.check(not missing, 'tarball ships %s%s' % (', '.join(MUST_SHIP), ' (missing: %s)' % ', '.join(missing) if missing else ''))
+
+
+def check_readme_links(tally, collection, tracked):
+    """Galaxy renders README.md and the roles' READMEs from the tarball: every link absolute, and links
+    into the repository name files that exist there."""
+    repository = read_galaxy_key('repository').rstrip('/')
+    readmes = ['README.md'] + sorted(os.path.relpath(p, collection) for p in glob.glob(os.path.join(collection, 'roles', '*', 'README.md')))
+    for readme in readmes:
+        with open(os.path.join(collection, readme), encoding='utf-8') as handle:
+            links = [next(g for g in match.groups() if g) for match in MARKDOWN_LINK_RE.finditer(handle.read())]
+        bad = [link for link in links if not link.startswith(('https://', 'http://', '#'))]
+        for link in links:
+            match = re.match(re.escape(repository) + r'/(?:blob|tree)/main/([^#?]+)', link)
+            if match and match.group(1).rstrip('/') not in tracked and not any(t.startswith(match.group(1).rstrip('/') + '/')
+                                                                               for t in tracked):
+                bad.append(link)
+        tally.check(links and not bad, '%s: %d links, all absolute, repository links to existing files%s' % (
+            readme, len(links), ' (bad: %s)' % ', '.join(bad[:5]) if bad else ''))
+
+
+def release_env(venv, **extra):
+    """A user's environment: the venv first on PATH, none of the harness's ANSIBLE_COLLECTIONS_PATH or credentials."""
+    env = {k: v for k, v in test_env(venv).items() if k != 'ANSIBLE_COLLECTIONS_PATH' and not k.startswith('CLOUDFLARE_')}
+    env.update(extra)
+    return env
+
+
+def run_importer(tally, tarball):
+    """galaxy-importer as Galaxy runs it (its ansible-test in a container off, flake8 on): no error, no warning."""
+    work = os.path.join(RELEASE, 'importer')
+    os.makedirs(os.path.join(work, 'tmp'))
+    env = release_env(RELEASE_VENV, GALAXY_IMPORTER_CONFIG=os.path.join(ROOT, 'scripts', 'lib', 'galaxy-importer.cfg'),
+                      GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=os.path.join(work, 'ansible-tmp'),
+                      GALAXY_IMPORTER_TMP_ROOT_DIR=os.path.join(work, 'tmp'))
+    rc, lines = run([tool('python', RELEASE_VENV), '-m', 'galaxy_importer.main', tarball], 'release-galaxy-importer', cwd=work, env=env)
+    complaints = [line for line in lines if re.match(r'^(ERROR|WARNING|CRITICAL)\b', line)]
+    done = any('Importer processing completed successfully' in line for line in lines)
+    tally.check(rc == 0 and done and not complaints, 'galaxy-importer: imported, no error, no warning%s' % (
+        ' (%d: %s)' % (len(complaints), complaints[0][:150]) if complaints else ''))
+    result = os.path.join(work, 'importer_result.json')
+    if os.path.isfile(result):
+        with open(result, encoding='utf-8') as handle:
+            docs = json.load(handle)['docs_blob']
+        roles = [c for c in docs['contents'] if c['content_type'] == 'role']
+        tally.check(docs['collection_readme']['html'] and roles and all(r['readme_html'] for r in roles),
+                    'galaxy-importer rendered the README and every role README')
+
+
+def extract(tarball, collections):
+    """The tarball extracted as ansible_collections/NS/NAME under ``collections``, with its own git repository."""
+    dest = os.path.join(collections, 'ansible_collections', NAMESPACE, NAME)
+    os.makedirs(dest)
+    with tarfile.open(tarball) as archive:
+        archive.extractall(dest, filter='data')
+    subprocess.run(['git', 'init', '-q', dest], check=True, stdin=subprocess.DEVNULL)
+    return dest
+
+
+def release_sanity(tally, venv, tarball):
+    """ansible-test sanity of the extracted tarball (its own copy), every test on every Python it finds."""
+    if venv_missing(tally, venv):
+        return
+    collection = extract(tarball, os.path.join(RELEASE, 'sanity%s' % core_label(venv)))
+    for line in sanity_pass(tally, 'release', [], venv, dest=collection):
+        match = re.search(r'Skipping sanity test "(\S+)" on Python (\S+) because it could not be found', line)
+        note = match and 'ansible-core %s: no Python %s here for sanity %s' % (installed_core(venv), match.group(2), match.group(1))
+        if note and note not in tally.notes:
+            tally.notes.append(note)
+
+
+def check_python_floor(tally, collections):
+    """On the oldest ansible-core, a module on Python 2.7 and 3.6 fails with the floor's message."""
+    for version in ('2.7', '3.6'):
+        python = os.path.join(PYBIN, 'python' + version)
+        if not os.path.exists(python):
+            tally.check(False, 'Python %s for the floor check: %s missing, run scripts/bootstrap.sh' % (version, python))
+            continue
+        rc, lines = run([tool('ansible', OLD_VENV), 'localhost', '-m', '%s.%s.cfd_tunnel_info' % (NAMESPACE, NAME),
+                         '-e', 'ansible_python_interpreter=' + python], 'release-floor-py' + version, cwd=RELEASE,
+                        env=release_env(OLD_VENV, ANSIBLE_COLLECTIONS_PATH=collections, EDGEOPS_CLOUDFLARE_EXECUTION='module',
+                                        ANSIBLE_LOCALHOST_WARNING='false'))
+        tally.check(rc != 0 and any('modules need Python 3.9 or newer' in line for line in lines) and
+                    not any('SyntaxError' in line for line in lines),
+                    'ansible-core %s, a module on Python %s: a clear failure naming the floor, no SyntaxError' % (OLDEST_CORE, version))
+
+
+def release_lint(tally, src):
+    """A bare ansible-lint in the plain checkout (production profile from .ansible-lint), no harness environment."""
+    rc, lines = run([tool('ansible-lint'), '--nocolor'], 'release-ansible-lint', cwd=src, env=release_env(VENV))
+    passed = any(re.search(r"Profile 'production' was required, and it passed", line) for line in lines)
+    tally.check(rc == 0 and passed, 'ansible-lint (production profile) in a plain checkout')
+
+
+def release_builder(tally, src, collections):
+    """ansible-builder: the EE definition makes a build context, and the installed collection's requirements are found."""
+    context = os.path.join(RELEASE, 'ee-context')
+    rc, lines = run([tool('ansible-builder', RELEASE_VENV), 'create', '-f', 'meta/execution-environment.yml', '-c', context,
+                     '--output-filename', 'Containerfile'], 'release-ansible-builder-create', cwd=src, env=release_env(RELEASE_VENV))
+    requirements = os.path.join(context, '_build', 'requirements.txt')
+    copied = os.path.isfile(requirements) and 'requests' in open(requirements, encoding='utf-8').read()
+    warned = [line for line in lines if re.search(r'warning|outdated', line, re.I)]
+    tally.check(rc == 0 and copied and not warned and os.path.isfile(os.path.join(context, 'Containerfile')),
+                'ansible-builder create -f meta/execution-environment.yml: a build context, no warning%s' % (
+                    ' (%s)' % warned[0][:120] if warned else ''))
+    rc, lines = run([tool('ansible-builder', RELEASE_VENV), 'introspect', '--sanitize', collections], 'release-ansible-builder-introspect',
+                    cwd=RELEASE, env=release_env(RELEASE_VENV))
+    tally.check(rc == 0 and any(re.search(r'requests>=2\.25\s+# from collection %s\.%s' % (NAMESPACE, NAME), line) for line in lines),
+                'ansible-builder introspect finds the collection\'s Python requirements (requests)')
+
+
+TUNNEL_TOKEN_PREFIX = 'eyJhIjoi'  # base64 of '{"a":"', how every tunnel token starts
+RUNNER_CHANGED = ('Create a remotely managed tunnel', 'Publish two hostnames with their DNS records',
+                  "A virtual network for the demo's private range", 'Route 10.0.0.0/24 through the tunnel, for WARP clients',
+                  'A private hostname through the tunnel', 'Tear down, removing the routes, the DNS records and the connections first',
+                  'Remove the virtual network')
+
+
+def write_yaml(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(data, handle, indent=2)  # JSON is YAML; ansible-runner reads both
+
+
+def release_runner(tally, src, tarball):
+    """The demo as AWX runs it: ansible-runner on a private data directory (project, inventory, the
+    credentials as environment variables, the collection installed from the tarball); its events
+    must show the expected changes and no failure, and no secret."""
+    data = os.path.join(RELEASE, 'runner')
+    collections = os.path.join(data, 'requirements_collections')
+    # --force: a copy of the collection elsewhere on the default path (ansible-lint's, say) is no reason to skip.
+    rc, _lines = run([tool('ansible-galaxy', RELEASE_VENV), 'collection', 'install', '--force', tarball, '-p', collections],
+                     'release-runner-install', cwd=RELEASE, env=release_env(RELEASE_VENV))
+    installed = os.path.join(collections, 'ansible_collections', NAMESPACE, NAME, 'MANIFEST.json')
+    if not tally.check(rc == 0 and os.path.isfile(installed), 'ansible-galaxy collection install of the tarball into the private data directory'):
+        return
+    os.makedirs(os.path.join(data, 'project'))
+    with open(os.path.join(data, 'project', 'demo.yml'), 'w', encoding='utf-8') as handle:
+        handle.write('---\n- name: The collection\'s demo\n  ansible.builtin.import_playbook: %s.%s.demo\n' % (NAMESPACE, NAME))
+    os.makedirs(os.path.join(data, 'inventory'))
+    with open(os.path.join(data, 'inventory', 'hosts'), 'w', encoding='utf-8') as handle:
+        handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % tool('python', RELEASE_VENV))
+    with Emulator(src, 'release') as api_url:
+        # What a custom credential type injects, plus where AWX installs a project's collections.
+        write_yaml(os.path.join(data, 'env', 'envvars'), {
+            'CLOUDFLARE_API_TOKEN': EMULATOR_TOKEN, 'CLOUDFLARE_ACCOUNT_ID': EMULATOR_ACCOUNT, 'CLOUDFLARE_BASE_URL': api_url,
+            'CLOUDFLARE_ZONE': 'example.com', 'ANSIBLE_COLLECTIONS_PATH': collections})
+        rc, _lines = run([tool('ansible-runner', RELEASE_VENV), 'run', data, '-p', 'demo.yml', '--ident', 'demo'],
+                         'release-ansible-runner', cwd=RELEASE, env=release_env(RELEASE_VENV))
+        state = json.loads(subprocess.run([tool('python'), '-m', 'tests.emulator.control', '--url', api_url, 'state'], cwd=src,
+                                          stdout=subprocess.PIPE, text=True, check=False).stdout or '{}')
+    artifacts = os.path.join(data, 'artifacts', 'demo')
+    events = []
+    for path in sorted(glob.glob(os.path.join(artifacts, 'job_events', '*.json'))):
+        with open(path, encoding='utf-8') as handle:
+            events.append(json.load(handle))
+    with open(os.path.join(artifacts, 'status'), encoding='utf-8') if os.path.isfile(os.path.join(artifacts, 'status')) else \
+            open(os.devnull, encoding='utf-8') as handle:
+        status = handle.read().strip()
+    tally.check(rc == 0 and status == 'successful', 'ansible-runner run: exit %d, status %s' % (rc, status or 'none'))
+    failed = [e for e in events if e.get('event') in ('runner_on_failed', 'runner_on_unreachable')
+              and not e.get('event_data', {}).get('ignore_errors')]
+    stats = [e['event_data'] for e in events if e.get('event') == 'playbook_on_stats']
+    changed = [e['event_data']['task'] for e in events
+               if e.get('event') == 'runner_on_ok' and e['event_data'].get('res', {}).get('changed')]
+    tally.check(events and not failed and stats and not stats[-1].get('failures'),
+                'ansible-runner events: %d, none failed or unreachable%s' % (
+                    len(events), ' (%s)' % failed[0]['event_data'].get('task') if failed else ''))
+    tally.check(sorted(changed) == sorted(RUNNER_CHANGED), 'ansible-runner events: the %d expected changes%s' % (
+        len(RUNNER_CHANGED), '' if sorted(changed) == sorted(RUNNER_CHANGED) else ' (changed: %s)' % ', '.join(changed)))
+    live = [t['name'] for t in state.get('tunnels', []) if not t.get('deleted_at')]
+    tally.check(state and not live and not state.get('dns_records'), 'the demo left nothing behind in the emulator')
+    # What the run showed and recorded (artifacts/<ident>/command is runner's own copy of its environment).
+    leaked = []
+    for path in [os.path.join(artifacts, 'stdout')] + glob.glob(os.path.join(artifacts, 'job_events', '*.json')):
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            text = handle.read()
+        if EMULATOR_TOKEN in text or TUNNEL_TOKEN_PREFIX in text:
+            leaked.append(os.path.relpath(path, artifacts))
+    tally.check(not leaked, 'no API token and no tunnel token in the run\'s stdout and events%s' % (
+        ': ' + ', '.join(leaked[:5]) if leaked else ''))
+
+
+def check_changelog(tally, src):
+    """The changelog has an entry for the version built, and every version_added is released or this one."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    version = read_galaxy_key('version')
+    with open(os.path.join(src, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
+        releases = (yaml.safe_load(handle) or {}).get('releases') or {}
+    with open(os.path.join(src, 'CHANGELOG.rst'), encoding='utf-8') as handle:
+        rendered = re.search(r'^v%s\n=+$' % re.escape(version), handle.read(), re.M)
+    tally.check(version in releases and rendered, 'changelog: a release entry for %s in changelogs/changelog.yaml and CHANGELOG.rst%s' % (
+        version, '' if version in releases and rendered else ' (missing: run antsibull-changelog release, docs/release.md)'))
+    added = set()
+    for path in glob.glob(os.path.join(src, 'plugins', '*', '*.py')) + glob.glob(os.path.join(src, 'roles', '*', 'meta', '*.yml')):
+        with open(path, encoding='utf-8') as handle:
+            added.update(re.findall(r'version_added:\s*["\']?([0-9][0-9.]*)', handle.read()))
+    # A later version is the next release's (docs/release.md); an earlier one must have been released.
+    unreleased = sorted(v for v in added if v not in releases and version_key(v) < version_key(version))
+    tally.check(not unreleased, 'every version_added names a released version, %s or a later one%s' % (
+        version, ' (never released: %s)' % ', '.join(unreleased) if unreleased else ''))
+
+
+def version_key(version):
+    """A semantic version as a tuple of numbers, for ordering."""
+    return tuple(int(part) for part in re.findall(r'\d+', version)[:3])
+
+
+def phase_release(tally):
+    """The tarball built from a clean git archive of HEAD, checked with what Galaxy, Automation Hub and AWX run."""
+    for venv in (VENV, RELEASE_VENV):
+        if not os.path.isfile(tool('ansible-galaxy', venv)):
+            tally.check(False, '%s missing: run scripts/bootstrap.sh' % tool('ansible-galaxy', venv))
+            return
+    src, tarball, tracked = build_release_tarball(tally)
+    if not tarball:
+        return
+    check_tarball(tally, tarball, tracked)
+    check_changelog(tally, src)
+    collections = os.path.join(RELEASE, 'collections')
+    check_readme_links(tally, extract(tarball, collections), tracked)
+    check_python_floor(tally, collections)
+    release_builder(tally, src, collections)
+    release_runner(tally, src, tarball)
+    # The long ones side by side (each mostly one process: two cores do two at a time).
+    concurrently(tally, [('galaxy-importer', lambda job: run_importer(job, tarball)),
+                         ('ansible-test sanity %s' % OLDEST_CORE, lambda job: release_sanity(job, OLD_VENV, tarball)),
+                         ('ansible-test sanity', lambda job: release_sanity(job, VENV, tarball)),
+                         ('ansible-lint', lambda job: release_lint(job, src))])
+
+
+def concurrently(tally, jobs):
+    """Run (name, function of a Tally) jobs in threads; their counts, notes and failures join ``tally``."""
+    done = []
+
+    def work(name, func):
+        job = Tally(name)
+        started = time.monotonic()
+        try:
+            func(job)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            job.check(False, '%s crashed: %s: %s' % (name, type(exc).__name__, exc))
+        job.notes.append('%s: %.0f s' % (name, time.monotonic() - started))
+        done.append(job)
+
+    print('-- side by side (output in %s): %s' % (LOGS, ', '.join(name for name, _func in jobs)), flush=True)
+    threads = [threading.Thread(target=work, args=job, daemon=True) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for job in done:
+        for attribute in ('passed', 'failed', 'skipped'):
+            setattr(tally, attribute, getattr(tally, attribute) + getattr(job, attribute))
+        tally.notes += job.notes
+        tally.failures += job.failures
+
+
 PHASE_FUNCS = {
     'copy': (phase_copy, 'copy the collection into %s' % os.path.relpath(DEST, ROOT)),
     'lint': (phase_lint, 'ansible-lint'),
@@ -685,9 +1115,14 @@ PHASE_FUNCS = {
     'units-' + OLDEST_CORE: (lambda tally: phase_units(tally, OLD_VENV), 'unit tests on ansible-core %s' % OLDEST_CORE),
     'integration-' + OLDEST_CORE: (lambda tally: phase_integration(tally, OLD_VENV),
                                    'integration targets on ansible-core %s' % OLDEST_CORE),
+    'matrix': (phase_matrix, 'every ansible-core minor from meta/runtime.yml to .venv\'s: the demo on both execution paths, '
+                             'and units on the minors between'),
     'role': (phase_role, 'role tests (tests/role/run.sh)'),
     'docs': (phase_docs, 'build, install, ansible-doc, antsibull-docs, antsibull-changelog'),
     'docsite': (phase_docsite, 'docs site: antsibull-docs + Sphinx HTML, checked in headless Chromium'),
+    'release': (phase_release, 'the tarball of a clean git archive of HEAD, as Galaxy, Automation Hub and AWX check it: contents, '
+                               'changelog, galaxy-importer, links, Python floor, ansible-builder, ansible-runner, ansible-lint, '
+                               'sanity on the oldest and newest ansible-core'),
 }
 
 

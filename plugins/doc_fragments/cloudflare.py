@@ -92,7 +92,9 @@ notes:
   - All options above can be set once per play with C(module_defaults) and the action group
     C(group/edgeops.cloudflare.cloudflare).
 requirements:
-  - requests
+  - Python 3.9 or newer on the host that runs the module (usually the controller); on an older Python the module fails with
+    a message saying so.
+  - requests 2.25 or newer on that host.
 """
 
     # Standard attributes (and the author) of a module that changes things.

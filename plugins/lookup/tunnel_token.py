@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: tunnel_token
 short_description: The token of a Cloudflare Tunnel or WARP connector, for templates and variables
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Returns the token that C(cloudflared tunnel run --token) takes, for each tunnel named in the terms (names of
     live tunnels, or UUIDs).

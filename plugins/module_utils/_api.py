@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - reported through missing_required_lib
     requests = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-COLLECTION_VERSION = "0.2.0"  # galaxy.yml version; tests/unit/plugins/module_utils/test_api.py keeps them equal
+COLLECTION_VERSION = "1.0.0"  # galaxy.yml version; tests/unit/plugins/module_utils/test_api.py keeps them equal
 USER_AGENT = "edgeops.cloudflare/%s (Ansible collection)" % COLLECTION_VERSION
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 MAX_PER_PAGE = 1000

@@ -73,8 +73,7 @@ def secret_file(path, content, owner, group, what="the secret"):
         info, same = None, False
     except OSError as exc:
         raise ModuleError("dest %s cannot be read: %s." % (path, exc.strerror))
-    differs = (not same or info is None or stat.S_IMODE(info.st_mode) != SECRET_FILE_MODE
-               or uid not in (-1, info.st_uid) or gid not in (-1, info.st_gid))
+    differs = not same or info is None or stat.S_IMODE(info.st_mode) != SECRET_FILE_MODE or uid not in (-1, info.st_uid) or gid not in (-1, info.st_gid)
 
     def write():
         folder = os.path.dirname(os.path.abspath(path))

@@ -88,16 +88,14 @@ class TunnelInfo(TunnelListing):
     def counts_connectors(self):
         """Whether waiting needs the connectors although the task did not ask to see them."""
         wait = self.params.get("wait_for")
-        return bool(wait and (wait["connectors"] is not None or wait["connector_id"]
-                              or wait.get("no_outdated") or wait.get("no_stale_config")))
+        return bool(wait) and any((wait["connectors"] is not None, wait["connector_id"], wait.get("no_outdated"), wait.get("no_stale_config")))
 
     def wants_connectors(self):
         return self.params.get("include_connections") or self.counts_connectors() or self.wants_health()
 
     def wants_health(self):
         wait = self.params.get("wait_for") or {}
-        return bool(self.params.get("include_health") or self.params.get("min_version")
-                    or wait.get("no_outdated") or wait.get("no_stale_config"))
+        return any((self.params.get("include_health"), self.params.get("min_version"), wait.get("no_outdated"), wait.get("no_stale_config")))
 
     def enrich(self, tunnels):
         tunnels = super(TunnelInfo, self).enrich(tunnels)

@@ -277,14 +277,14 @@ class TaskIngress(object):
             self.rules.append(api_rule)
             self.targets.append((rule["hostname"], rule["path"]))
         self.hostnames = []  # listed hostnames in order, without the "*" of path-only rules
-        for hostname, _path in self.targets:
-            if hostname != "*" and hostname not in self.hostnames:
-                self.hostnames.append(hostname)
+        for name, _path in self.targets:
+            if name != "*" and name not in self.hostnames:
+                self.hostnames.append(name)
 
     def removes(self, rule):
         """Whether a stored rule is one that state=absent with mode=merge removes."""
-        return any(rule.get("hostname") == hostname and (not path or path == rule.get("path"))
-                   for hostname, path in self.targets)
+        return any(rule.get("hostname") == name and (not path or path == rule.get("path"))
+                   for name, path in self.targets)
 
 
 def is_catch_all(rule):

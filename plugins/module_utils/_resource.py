@@ -211,8 +211,7 @@ class Work(object):
         earlier task would create (``id`` None, with a warning). Several matches fail, asking for the id.
         """
         by_id = bool(UUID_RE.match(value))
-        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value
-                 and not obj.get("deleted_at")]
+        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value and not obj.get("deleted_at")]
         if len(found) > 1:
             raise ModuleError("%s: more than one %s is named %r (ids: %s); give the id instead."
                               % (option, target.noun, value, ", ".join(o.get("id", "?") for o in found)))

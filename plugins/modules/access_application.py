@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: access_application
 short_description: Put Cloudflare Access in front of public hostnames and private destinations
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a self-hosted Access application of the account, found by its O(name) or by O(id). It sets the
     hostnames (O(domains)) and private destinations (O(private_destinations)) the application protects, the
@@ -224,6 +222,8 @@ application:
       type: str
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._access import AccessApplication, application_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 

@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: access_application_info
 short_description: List Cloudflare Access applications
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the Access applications of an account with the API's filters, each with its C(aud) tag and its
     policies in precedence order.
@@ -63,6 +61,8 @@ applications:
   elements: dict
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._access import AccessApplicationListing
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
 

@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: access_policy
 short_description: Create, update and delete reusable Cloudflare Access policies
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a reusable Access policy of the account, found by its O(name) or by O(id). A policy says who may
     enter (O(decision)) by rules, O(include) (any one of them), O(require) (all of them) and O(exclude) (none of
@@ -185,6 +183,8 @@ policy:
       type: str
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._access import AccessPolicy, policy_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 

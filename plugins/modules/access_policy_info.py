@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: access_policy_info
 short_description: List reusable Cloudflare Access policies
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the reusable Access policies of an account, each with its rules and the number of applications using it.
   - The API has no filters for this list; O(name) and O(id) are applied to what it returns.
@@ -48,6 +46,8 @@ policies:
   elements: dict
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._access import AccessPolicyListing
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
 

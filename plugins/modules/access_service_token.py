@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: access_service_token
 short_description: Create, rename, rotate and delete Cloudflare Access service tokens
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a service token of the account, found by its O(name) or by O(id). Machines (CI jobs, scripts, other
     services) send its client id and client secret in the C(CF-Access-Client-Id) and C(CF-Access-Client-Secret)
@@ -159,6 +157,8 @@ dest:
   type: str
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._access import AccessServiceToken, service_token_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 

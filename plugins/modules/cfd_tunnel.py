@@ -3,8 +3,6 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: cfd_tunnel
 short_description: Create, rename, rotate, clean up and delete Cloudflare Tunnels (cloudflared)
@@ -42,7 +40,7 @@ options:
         naming both values rather than replacing the tunnel.
       - When omitted, a new tunnel is created remotely managed (V(cloudflare)), which is what
         M(edgeops.cloudflare.cfd_tunnel_config), the DNS options and the routes work with; an existing tunnel is not
-        checked. Before version 0.2.0 the default was the API's own, V(local).
+        checked. Before version 1.0.0 the default was the API's own, V(local).
     type: str
     choices: [local, cloudflare]
   tunnel_secret:
@@ -236,6 +234,8 @@ routes_removed:
       type: str
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel, tunnel_spec
 

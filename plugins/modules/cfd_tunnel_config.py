@@ -3,8 +3,6 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: cfd_tunnel_config
 short_description: Publish hostnames through a remotely managed Cloudflare Tunnel (ingress rules and DNS)
@@ -354,6 +352,8 @@ dns_records:
       type: bool
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._config import TunnelConfig
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._ingress import ingress_rule_option_spec, origin_request_option_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task, object_spec

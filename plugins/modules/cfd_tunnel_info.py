@@ -3,8 +3,6 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: cfd_tunnel_info
 short_description: List Cloudflare Tunnels with their connectors, or wait until one is healthy
@@ -188,6 +186,8 @@ waited:
   type: float
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._health import TunnelInfo
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import TUNNEL_TYPES, list_filter_spec

@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: hostname_route
 short_description: Route a private hostname through a Cloudflare Tunnel
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a hostname route of Cloudflare Zero Trust, so that WARP clients reach a private hostname (one with
     no public DNS record, like V(wiki.corp.internal)) through a cloudflared tunnel.
@@ -81,6 +79,8 @@ assumed_created:
   type: bool
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import HostnameRoute, route_spec
 

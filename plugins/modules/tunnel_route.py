@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: tunnel_route
 short_description: Route a private IP network through a Cloudflare Tunnel or WARP connector
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a tunnel route (a CIDR route of Cloudflare Zero Trust) so that WARP clients reach a private
     IPv4 or IPv6 network through a cloudflared tunnel or a WARP connector.
@@ -112,6 +110,8 @@ assumed_created:
   type: bool
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import TunnelRoute, route_spec
 

@@ -3,8 +3,6 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: tunnel_token
 short_description: Fetch the token that C(cloudflared tunnel run) needs, or a tunnel management token
@@ -166,6 +164,8 @@ token_type:
   sample: tunnel
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._files import dest_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tokens import TunnelToken

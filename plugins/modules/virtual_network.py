@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: virtual_network
 short_description: Create, rename, make default and delete Cloudflare Zero Trust virtual networks
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages a virtual network of a Cloudflare account, found by its O(name) (unique among live virtual networks)
     or by O(id). Virtual networks keep overlapping private IP ranges apart; each tunnel route belongs to one.
@@ -117,6 +115,8 @@ routes_removed:
   elements: dict
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import NAMED, Task, object_spec
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import VirtualNetwork
 

@@ -3,12 +3,10 @@
 # Copyright: edgeops.cloudflare contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: virtual_network_info
 short_description: List Cloudflare Zero Trust virtual networks
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Lists the virtual networks of an account, with every filter of the API's list.
 extends_documentation_fragment:
@@ -53,6 +51,8 @@ virtual_networks:
   elements: dict
 """
 
+# First: on a Python below the floor the module fails with a clear message (Python 2.7/3.6 safe).
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _python_floor  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import Task
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._routes import VirtualNetworkListing
 

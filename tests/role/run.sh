@@ -219,6 +219,11 @@ no_secret_on_host() { # HOST SERVICE UNITFILE
         "out=\$(nsenter -t ${LEADER[$h]} -a systemd-analyze verify $unit 2>&1); rc=\$?; [ -z \"\$out\" ] && [ \$rc = 0 ] || { echo \"\$out\"; exit 1; }"
 }
 
+# ================================================================ facts on a local-connection host
+# The controller's environment (CLOUDFLARE_API_TOKEN, exported above) must not become a fact.
+check "on a connection: local host the role gathers only the 4 facts it reads, no environment, no API token" \
+    "$PLAYBOOK" -i localhost, -e "ansible_python_interpreter=$PY" "$HERE/playbooks/local_facts.yml"
+
 # ================================================================ scenario 1: binary, both hosts
 write_vars binary "$V1"
 check "check mode on fresh hosts completes" converge check-fresh --check
