@@ -386,10 +386,11 @@ EXECUTION_PATHS = ('module', 'inprocess')
 
 
 def phase_integration(tally, venv=VENV):
-    """ansible-test integration --local, once forced to each execution path; one count per target and path.
+    """ansible-test integration --local over every target, on the default execution path; one count per target.
 
-    ansible-test passes no environment variable of ours to the targets, so the path is written into
-    the copy, where setup_emulator/emulator.sh exports it as EDGEOPS_CLOUDFLARE_EXECUTION.
+    The suite runs once per ansible-core: the execution_paths target runs its tasks forced to each path
+    and compares every registered result and the request log, for every module, and the -vvv leak
+    checks (access, tunnel_token, no_secret_in_messages) run on both paths themselves.
     """
     if venv_missing(tally, venv):
         return
@@ -399,25 +400,14 @@ def phase_integration(tally, venv=VENV):
     if not targets:
         tally.empty('no integration targets under tests/integration/targets')
         return
-    marker = os.path.join(targets_dir, 'setup_emulator', 'execution_path')
-    # The oldest ansible-core runs the suite once, in-process (the default for local tasks, and the
-    # path that leans most on ansible-core's internals); its module path is what units-OLDEST runs.
-    paths = EXECUTION_PATHS if venv == VENV else ('inprocess',)
-    try:
-        for path in paths:
-            with open(marker, 'w', encoding='utf-8') as handle:
-                handle.write(path + '\n')
-            integration_run(tally, path, venv)
-    finally:
-        if os.path.exists(marker):
-            os.remove(marker)
+    integration_run(tally, venv)
 
 
-def integration_run(tally, path, venv):
-    """One ansible-test integration run with every target, on one execution path."""
+def integration_run(tally, venv):
+    """One ansible-test integration run with every target."""
     cmd = [tool('ansible-test', venv), 'integration', '--local', '--python', CONTROLLER_PYTHON, '--color', 'no',
            '--continue-on-error']
-    rc, lines = run(cmd, 'integration' + core_label(venv) + '-' + path, env=test_env(venv))
+    rc, lines = run(cmd, 'integration' + core_label(venv), env=test_env(venv))
     ran = []
     failed = []
     for index, line in enumerate(lines):
@@ -430,12 +420,11 @@ def integration_run(tally, path, venv):
                     break
                 failed.append(name.strip())
     for name in ran:
-        tally.check(name not in failed, 'integration target %s (%s path%s)' % (name, path, core_label(venv)))
+        tally.check(name not in failed, 'integration target %s%s' % (name, core_label(venv)))
     if not ran:
-        tally.empty('ansible-test integration%s ran no target on the %s path (all skipped or disabled?)' % (core_label(venv), path))
+        tally.empty('ansible-test integration%s ran no target (all skipped or disabled?)' % core_label(venv))
     if rc != 0 and not failed:
-        tally.check(False, 'ansible-test integration%s (%s path) exited %d without naming a failed target' % (
-            core_label(venv), path, rc))
+        tally.check(False, 'ansible-test integration%s exited %d without naming a failed target' % (core_label(venv), rc))
 
 
 TEST_TOOLS = ('pytest', 'ansible-lint', 'antsibull-docs', 'antsibull-changelog', 'openapi-core', 'playwright', 'sphinx')
@@ -1164,12 +1153,12 @@ PHASE_FUNCS = {
         CONTROLLER_PYTHON, ' '.join(SANITY_PYTHONS))),
     'units': (phase_units, 'unit tests (pytest, tests/unit)'),
     'demo': (phase_demo, 'the light demo venv, the demo, and the README\'s ad-hoc commands with it'),
-    'integration': (phase_integration, 'integration targets (ansible-test integration --local), once per execution path'),
+    'integration': (phase_integration, 'integration targets (ansible-test integration --local); execution_paths compares both paths'),
     'sanity-' + OLDEST_CORE: (phase_sanity_oldest, 'ansible-test sanity on ansible-core %s (oldest in meta/runtime.yml; '
                                                    'controller %s)' % (OLDEST_CORE, CONTROLLER_PYTHON)),
     'units-' + OLDEST_CORE: (lambda tally: phase_units(tally, OLD_VENV), 'unit tests on ansible-core %s' % OLDEST_CORE),
     'integration-' + OLDEST_CORE: (lambda tally: phase_integration(tally, OLD_VENV),
-                                   'integration targets on ansible-core %s, in-process path' % OLDEST_CORE),
+                                   'integration targets on ansible-core %s' % OLDEST_CORE),
     'matrix': (phase_matrix, 'every ansible-core minor from meta/runtime.yml to .venv\'s: the demo on both execution paths, '
                              'and units on the minors between'),
     'role': (phase_role, 'role tests (tests/role/run.sh)'),

@@ -17,18 +17,17 @@ run_playbook play.yml "$@"
 run_playbook bad_input.yml "$@"
 
 # ---- the -vvv no-leak run --------------------------------------------------------------
-LEAK_DIR="$(mktemp -d)"
-chmod 700 "$LEAK_DIR"
-trap 'rm -rf "$IT_SECRET_DIR" "$LEAK_DIR"; stop_emulator' EXIT
+LEAK_ROOT="$(mktemp -d)"
+chmod 700 "$LEAK_ROOT"
+trap 'rm -rf "$IT_SECRET_DIR" "$LEAK_ROOT"; stop_emulator' EXIT
 rm -f "$IT_SECRET_DIR"/*
 IT_API_TOKEN="$CLOUDFLARE_API_TOKEN"
 export IT_API_TOKEN
 unset CLOUDFLARE_API_TOKEN  # the play passes the API token explicitly (module_defaults)
 
-run_playbook_vvv no_leak.yml
-
 # Every secret the play made is a valid one (checked as Access would), and none is in any output.
-"$EMULATOR_PYTHON" - "$LEAK_DIR" "$IT_SECRET_DIR" <<'PY'
+check_no_leak() {
+    "$EMULATOR_PYTHON" - "$LEAK_DIR" "$IT_SECRET_DIR" <<'PY'
 import json, os, sys, urllib.request
 
 out_dir, secret_dir = sys.argv[1], sys.argv[2]
@@ -54,7 +53,6 @@ needles["the API token"] = os.environ["IT_API_TOKEN"]
 outputs = dict((name, open(os.path.join(out_dir, name), encoding="utf-8", errors="replace").read())
                for name in ("stdout", "stderr", "ansible.log"))
 assert "TASK [A token whose task forgets no_log, in diff mode]" in outputs["stdout"], "the play output is missing"
-assert "ESTABLISH LOCAL CONNECTION" in outputs["stdout"], "the play did not run at -vvv"
 assert "service_token_in_use" in outputs["stdout"], "the failure message is shown"
 leaks = ["%s in %s" % (what, where) for what, needle in needles.items() for where, text in outputs.items() if needle in text]
 if leaks:
@@ -62,3 +60,6 @@ if leaks:
 print("no leak: checked %d secrets in %d outputs (%d bytes of -vvv output)"
       % (len(needles), len(outputs), sum(len(t) for t in outputs.values())))
 PY
+}
+
+leak_check_each_path check_no_leak edgeops.cloudflare.access_service_token no_leak.yml

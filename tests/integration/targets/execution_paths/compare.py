@@ -1,6 +1,8 @@
 """Compare compare.yml's registered results and request logs between the two execution paths.
 
-Usage: compare.py DIR (with module.json, inprocess.json, module-requests.json, inprocess-requests.json).
+Usage: compare.py DIR MODULES_DIR (DIR with module.json, inprocess.json, module-requests.json,
+inprocess-requests.json; MODULES_DIR the collection's plugins/modules, every module of which must be
+covered: COVERAGE names its results).
 Generated values (ids, times, tokens, async job ids) are replaced by placeholders numbered in the
 order they first appear, so two runs compare equal only when they have the same shape and the same
 values, and the same generated value stands at the same places. Exits 1 naming every difference.
@@ -14,12 +16,36 @@ import os
 import re
 import sys
 
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b")
+# Generated ids: UUIDs, 32 hex digits (ids, Access client ids), 64 (Access aud tags and client secrets).
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32}\b|\b[0-9a-f]{64}\b")
 # ansible-core lists the valid booleans from a set: their order changes with each process's hash seed.
 BOOLEANS_RE = re.compile(r"(Valid booleans include: )(.*)$")
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
 GENERATED_KEYS = ("token", "ansible_job_id", "results_file", "started", "finished")
-MINIMUM_RESULTS = 30
+MINIMUM_RESULTS = 60
+# Each module's results, compared between the paths: one registered in check mode with diff, one for
+# real with diff, and one failed (an error the module or the API reports).
+COVERAGE = {
+    "access_application": ("r_access_app_check", "r_access_app", "r_access_app_bad"),
+    "access_application_info": ("r_access_app_info", "r_access_app_info", "r_access_app_info_bad"),
+    "access_policy": ("r_access_policy_check", "r_access_policy", "r_access_policy_in_use"),
+    "access_policy_info": ("r_access_policy_info", "r_access_policy_info", "r_access_policy_info_denied"),
+    "access_service_token": ("r_access_token_check", "r_access_token", "r_access_token_bad"),
+    "access_service_token_info": ("r_access_token_info", "r_access_token_info", "r_access_token_info_bad"),
+    "cfd_tunnel": ("r_create_check", "r_create", "r_bad_secret"),
+    "cfd_tunnel_config": ("r_config_check", "r_config", "r_config_missing"),
+    "cfd_tunnel_info": ("r_info_check", "r_info_async", "r_mutually_exclusive"),
+    "hostname_route": ("r_host_check", "r_host", "r_host_bad"),
+    "hostname_route_info": ("r_host_info", "r_host_info", "r_host_info_denied"),
+    "tunnel_route": ("r_route_check", "r_route", "r_route_missing_tunnel"),
+    "tunnel_route_info": ("r_route_info", "r_route_info", "r_route_info_bad"),
+    "tunnel_token": ("r_token_check", "r_token", "r_token_warp_management"),
+    "virtual_network": ("r_vnet_check", "r_vnet", "r_vnet_in_use"),
+    "virtual_network_info": ("r_vnet_info", "r_vnet_info", "r_vnet_info_bad"),
+    "warp_connector": ("r_warp_check", "r_warp", "r_denied"),
+    "warp_connector_info": ("r_warp_info_check", "r_warp_info", "r_warp_info_bad"),
+}
+READS_ONLY = ("tunnel_token",)  # like every *_info module: it returns no diff
 
 
 class Placeholders(object):
@@ -73,6 +99,33 @@ def expectations(results):
         "deprecated alias and option are reported": len(get("r_options_deprecated", "deprecations") or []) == 2,
         "a nested no_log value is masked in a warning": "label is ********" in (get("r_options_masked", "warnings") or []),
         "a loop registers every item": len(get("r_info_loop", "results") or []) == 2,
+        "a lost response is a warning": any("was lost" in w for w in get("r_warp", "warnings") or []),
+        "a WARP connector in check mode has no id": get("r_warp_check", "changed") is True and get("r_warp_check", "warp_connector", "id") is None,
+        "a WARP connector is deleted": get("r_warp_delete", "changed") is True and get("r_warp_delete_check", "changed") is True,
+        "check mode predicts a virtual network": get("r_vnet_check", "changed") is True and get("r_vnet_check", "virtual_network", "id") is None,
+        "a virtual network rerun changes nothing": get("r_vnet_rerun", "changed") is False,
+        "check mode reports the previous default network": get("r_vnet_default_check", "previous_default", "name") == "default",
+        "a CIDR route with host bits set warns": any("host bits set" in w for w in get("r_route", "warnings") or []),
+        "a CIDR route rerun changes nothing": get("r_route_rerun", "changed") is False,
+        "a hostname route is stored in canonical form": get("r_host", "hostname_route", "hostname") == "paths.internal",
+        "the route info finds the route": len(get("r_route_info", "routes") or []) == 1,
+        "the hostname route info finds the route": len(get("r_host_info", "hostname_routes") or []) == 1,
+        "a virtual network in use is not deleted": bool(get("r_vnet_in_use", "routes")),
+        "routes and the network are removed":
+            all(get(name, "changed") is True for name in ("r_route_delete", "r_host_delete", "r_vnet_delete", "r_route_delete_check")),
+        "a 403 on a route list": get("r_host_info_denied", "failure", "status") == 403,
+        "an echoed token and secret are masked (token given as an option)":
+            "credentials=********" in (get("r_echo_option", "msg") or "") and '"tunnel_secret": "********"' in (get("r_echo_option", "msg") or ""),
+        "an echoed token is masked (token from the environment)": "credentials=********" in (get("r_echo_environment", "msg") or ""),
+        "a missing tunnel in cfd_tunnel_config is an error": "No live tunnel with id" in (get("r_config_missing", "msg") or ""),
+        "a configuration absent in check mode": get("r_config_absent_check", "changed") is True,
+        "a service token's client secret is returned once": bool(get("r_access_token", "client_secret"))
+            and get("r_access_token_check", "client_secret") is None,
+        "an Access application rerun changes nothing": get("r_access_app_rerun", "changed") is False,
+        "the Access infos find what was made": all(len(get(name, key) or []) == 1 for name, key in (
+            ("r_access_token_info", "service_tokens"), ("r_access_policy_info", "policies"), ("r_access_app_info", "applications"))),
+        "Access objects are deleted": all(get(name, "changed") is True for name in (
+            "r_access_app_delete_check", "r_access_app_delete", "r_access_policy_delete", "r_access_token_delete")),
     }
     if "invocation" in results["r_options_masked"]:  # ansible-core 2.16 does not register it
         checks["invocation masks nested no_log values"] = \
@@ -80,14 +133,34 @@ def expectations(results):
     return ["expected: %s" % what for what, ok in checks.items() if not ok]
 
 
+def coverage(modules_dir, results):
+    """Every module of the collection has its three results, of the right kind."""
+    problems = []
+    modules = sorted(name[:-3] for name in os.listdir(modules_dir) if name.endswith(".py") and not name.startswith("_"))
+    for module in modules:
+        if module not in COVERAGE:
+            problems.append("module %s is not compared: give it a check, a real and a failed case in compare.yml and COVERAGE" % module)
+            continue
+        check, real, failed = (results.get(name) for name in COVERAGE[module])
+        if check is None or real is None or failed is None:
+            problems.append("module %s: a result of %s was not registered" % (module, ", ".join(COVERAGE[module])))
+            continue
+        if not (module.endswith("_info") or module in READS_ONLY) and not ("diff" in check and "diff" in real):
+            problems.append("module %s: %s and %s must be registered with diff" % ((module,) + COVERAGE[module][:2]))
+        if failed.get("failed") is not True:
+            problems.append("module %s: %s did not fail" % (module, COVERAGE[module][2]))
+    problems.extend("COVERAGE names %s, which is no module" % name for name in sorted(set(COVERAGE) - set(modules)))
+    return problems
+
+
 def load(directory, name):
     with open(os.path.join(directory, name), encoding="utf-8") as handle:
         return json.load(handle)
 
 
-def main(directory):
-    problems = []
+def main(directory, modules_dir):
     results = dict((path, load(directory, "%s.json" % path)) for path in ("module", "inprocess"))
+    problems = coverage(modules_dir, results["module"])
     if len(results["module"]) < MINIMUM_RESULTS:
         problems.append("only %d registered results; compare.yml did not run through" % len(results["module"]))
     if sorted(results["module"]) != sorted(results["inprocess"]):
@@ -118,4 +191,4 @@ def main(directory):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -19,7 +19,7 @@ for path in module inprocess; do
     EDGEOPS_CLOUDFLARE_EXECUTION="$path" run_playbook compare.yml -e "result_file=$OUT/$path.json" -e "token_dir=$OUT" "$@"
     control requests >"$OUT/$path-requests.json"
 done
-"$EMULATOR_PYTHON" compare.py "$OUT"
+"$EMULATOR_PYTHON" compare.py "$OUT" "$COLLECTION_ROOT/plugins/modules"
 
 # ---- which path runs, when nothing forces one ------------------------------------------------
 unset EDGEOPS_CLOUDFLARE_EXECUTION

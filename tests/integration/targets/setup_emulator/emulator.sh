@@ -12,13 +12,10 @@ else
 fi
 EMULATOR_PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
 
-# scripts/test_all.py runs the suite once per execution path and names the path in this file of its
-# copy (ansible-test passes no environment variable of ours to the targets).
-EXECUTION_PATH_FILE="$(dirname "${BASH_SOURCE[0]}")/execution_path"
-if [ -z "${EDGEOPS_CLOUDFLARE_EXECUTION:-}" ] && [ -s "$EXECUTION_PATH_FILE" ]; then
-    EDGEOPS_CLOUDFLARE_EXECUTION="$(cat "$EXECUTION_PATH_FILE")"
-    export EDGEOPS_CLOUDFLARE_EXECUTION
-fi
+# The test-only `emulator` action (action_plugins/emulator.py): the targets' calls to the emulator's
+# controls and the API's scaffolding, in the controller's process (ansible.builtin.uri runs a module).
+ANSIBLE_ACTION_PLUGINS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/action_plugins"
+export ANSIBLE_ACTION_PLUGINS
 
 # shellcheck source=SCRIPTDIR/../../../emulator/start.sh
 source "$COLLECTION_ROOT/tests/emulator/start.sh"
@@ -41,4 +38,25 @@ run_playbook_vvv() {
         echo "$1 failed with status $status" >&2
         exit 1
     fi
+}
+
+# The -vvv output differs between the execution paths (a module's upload and run, or none), so a leak
+# check runs forced to each, whichever path the rest of the suite takes: for each path, LEAK_DIR is a
+# fresh folder under LEAK_ROOT, run_playbook_vvv runs the play there, its -vvv output must show MODULE
+# (a module of the collection the play runs) on the path it was forced to, then CHECK searches LEAK_DIR.
+leak_check_each_path() {  # CHECK MODULE PLAYBOOK [ARGUMENTS...]
+    local check="$1" module="$2" path expected
+    shift 2
+    for path in module inprocess; do
+        LEAK_DIR="$LEAK_ROOT/$path"
+        export LEAK_DIR
+        mkdir -m 700 "$LEAK_DIR"
+        EDGEOPS_CLOUDFLARE_EXECUTION="$path" run_playbook_vvv "$@"
+        case "$path" in
+            module) expected="$module runs as a module: forced by environment variable EDGEOPS_CLOUDFLARE_EXECUTION" ;;
+            inprocess) expected="$module runs in the controller's worker process" ;;
+        esac
+        grep -qF "$expected" "$LEAK_DIR/stdout" || { echo "$1 at -vvv does not say: $expected" >&2; exit 1; }
+        "$check"
+    done
 }
