@@ -33,6 +33,16 @@ def not_found(exc):
     return isinstance(exc, CloudflareError) and exc.status == 404
 
 
+def listed(client, path, query, keep, live_filter, unique=True):
+    """The live objects of ``path`` for which ``keep(obj)`` holds. The items of a looped task share one
+    listing of each collection (``client.loop_reads``, in-process only: ``_loop``); without it, or when
+    it cannot tell, the API is asked with ``query``, its filter. ``unique``: at most one object can match."""
+    found = client.loop_reads.find(client, path, dict(live_filter), keep, unique) if client.loop_reads else None
+    if found is None:
+        found = [obj for obj in client.paginate(path, query) if keep(obj)]
+    return found
+
+
 class Step(object):
     """A planned side effect: what it will do (``items``, reported under ``report``) and how.
 
@@ -244,6 +254,7 @@ class Collection(Work):
     create_only = ()         # options that only creation can set; a mismatch later fails
     updatable = ()           # options PATCHed when they differ
     write_only = ()          # WriteOnly options
+    fresh_options = ()       # options that need the object as the API has it now, not a loop's snapshot of it
     # The stored form of a field is its form in ``forms``: applied to the task's option at the edge
     # and to the API's answers. ``readers`` read a field the API may send under an older name.
     forms = {"id": uuid, "name": name}
@@ -379,10 +390,27 @@ class Collection(Work):
         """Whether a listed object has the task's natural key (the API filter may be looser)."""
         return all(self.current_value(obj, option) == self.wanted_value(option) for option in self.key)
 
-    def find_by_key(self):
-        """The one live object with the task's natural key, or None; several is an error."""
-        matches = [obj for obj in self.client.paginate(self.collection, self.lookup_query())
-                   if self.matches(obj) and not obj.get("deleted_at")]
+    def live(self, query, keep, unique=True, shared=True):
+        """The live objects of the collection for which ``keep(obj)`` holds (see :func:`listed`); not from a
+        loop's shared listing when ``shared`` is false or a ``fresh_options`` option is set."""
+        if not shared or any(self.params.get(option) for option in self.fresh_options):
+            return [obj for obj in self.client.paginate(self.collection, query) if keep(obj)]
+        return listed(self.client, self.collection, query, keep, self.live_filter, unique)
+
+    def wrote(self, obj_id, answer=None, deleted=False):
+        """Keep a loop's shared listing current with this task's own write (the API's answer, or a delete)."""
+        reads = self.client.loop_reads
+        if reads is not None:
+            if deleted:
+                reads.deleted(self.client, self.collection, obj_id)
+            else:
+                reads.wrote(self.client, self.collection, obj_id, answer)
+        return answer
+
+    def find_by_key(self, shared=True):
+        """The one live object with the task's natural key, or None; several is an error. ``shared=False``
+        asks the API even in a loop (after a create conflict, which says the loop's listing missed it)."""
+        matches = self.live(self.lookup_query(), lambda obj: self.matches(obj) and not obj.get("deleted_at"), shared=shared)
         if len(matches) > 1:
             raise ModuleError("%d live %ss have %s (ids: %s); pass id to choose one."
                               % (len(matches), self.noun, self.describe(), ", ".join(o.get("id", "?") for o in matches)))
@@ -470,7 +498,7 @@ class Collection(Work):
             predicted = dict(current)
             predicted.update((k, v) for k, v in body.items() if k in self.fields)
             return predicted
-        return self.client.patch(self.item_path(current["id"]), body) or current
+        return self.wrote(current["id"], self.client.patch(self.item_path(current["id"]), body)) or current
 
     def create(self):
         """Create the object safely (a POST is never sent twice blindly)."""
@@ -480,7 +508,8 @@ class Collection(Work):
             obj = self.predict_created(body)
             self.changed = True
         else:
-            obj, outcome = self.client.create_once(self.collection, body, self.find_by_key)
+            obj, outcome = self.client.create_once(self.collection, body, lambda: self.find_by_key(shared=False))
+            self.wrote(obj.get("id"), obj)
             if outcome == "adopted":
                 self.warnings.append("A live %s with %s already existed when this task tried to create it "
                                      "(created concurrently?); adopted %s." % (self.noun, self.describe(), obj.get("id")))
@@ -509,7 +538,7 @@ class Collection(Work):
         if not body:
             return obj
         try:
-            return self.client.patch(self.item_path(obj["id"]), body) or obj
+            return self.wrote(obj["id"], self.client.patch(self.item_path(obj["id"]), body)) or obj
         except CloudflareError as exc:
             extra = {"failure": exc.to_dict(), self.result_key: self.view(obj)}
             raise self.failed("%s %r was created (id %s) but setting its %s failed: %s. It runs with a value Cloudflare "
@@ -533,7 +562,9 @@ class Collection(Work):
             return current
         try:
             # Gone in the meantime (deleted with its parent, or by someone else) is what we wanted.
-            return self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True) or current
+            deleted = self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True)
+            self.wrote(current["id"], deleted=True)
+            return deleted or current
         except CloudflareError as exc:
             raise self.explain_delete_failure(exc, current)
 

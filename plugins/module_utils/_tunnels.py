@@ -60,6 +60,7 @@ class CfdTunnel(TunnelResource):
     tun_type = "cfd_tunnel"
     fields = TUNNEL_FIELDS
     create_only = ("config_src",)
+    fresh_options = ("cleanup_connections",)  # its connections are decided from the tunnel's current conns_active_at
     forms = {"connector_id": uuid}
     readers = {"config_src": config_src_of}
 
