@@ -37,7 +37,7 @@ options:
   ha:
     description:
       - Create the WARP connector as highly available (several connector hosts, one active).
-      - Sent when the WARP connector is created, and only then: the API takes it on create, cannot change it
+      - Sent when the WARP connector is created, and only then. The API takes it on create, cannot change it
         and does not report it on the object, so an existing WARP connector is never checked against it.
       - When omitted, a new WARP connector is created with the API's default (V(false)).
       - M(edgeops.cloudflare.warp_connector_info) with O(edgeops.cloudflare.warp_connector_info#module:include_connections=true)

@@ -50,7 +50,7 @@ warp_connectors:
       RV(edgeops.cloudflare.warp_connector#module:warp_connector) describes (C(id), C(name), C(account_tag),
       C(status), C(created_at), C(deleted_at), C(conns_active_at), C(conns_inactive_at), C(tun_type), C(metadata)).
     - With O(include_connections=true), also C(connectors), its connectors (C(id), C(arch), C(version), C(run_at),
-      C(features), and C(ha_status), the connector's part in a highly available WARP connector: V(active) for the
+      C(features), and C(ha_status), the connector's part in a highly available WARP connector, V(active) for the
       one that serves, V(passive) for a standby, V(offline)), each with C(conns), its connections (C(id),
       C(colo_name), C(opened_at), C(origin_ip), C(client_version)).
   returned: always

@@ -159,8 +159,8 @@ class SecretAction(CloudflareAction):
             # (marking the result no_log would hide even the message on ansible-core 2.16).
             for raw in ("module_stdout", "module_stderr", "exception"):
                 result.pop(raw, None)
-            result["msg"] = "%s (raw module output hidden: it may hold the %s)" % (result.get("msg", "MODULE FAILURE"),
-                                                                                  self.SECRET.replace("_", " "))
+            secret = self.SECRET.replace("_", " ")
+            result["msg"] = "%s (raw module output hidden: it may hold the %s)" % (result.get("msg", "MODULE FAILURE"), secret)
         elif not result.get("failed") or result.get(self.SECRET) is not None:
             result["_ansible_no_log"] = True
         return result
