@@ -33,11 +33,11 @@ def not_found(exc):
     return isinstance(exc, CloudflareError) and exc.status == 404
 
 
-def listed(client, path, query, keep, live_filter, unique=True):
+def listed(client, reads, path, query, keep, live_filter, unique=True):
     """The live objects of ``path`` for which ``keep(obj)`` holds. The items of a looped task share one
-    listing of each collection (``client.loop_reads``, in-process only: ``_loop``); without it, or when
-    it cannot tell, the API is asked with ``query``, its filter. ``unique``: at most one object can match."""
-    found = client.loop_reads.find(client, path, dict(live_filter), keep, unique) if client.loop_reads else None
+    listing of each collection (``reads``: ``client.loop_reads``, in-process only, see ``_loop``); without
+    it, or when it cannot tell, the API is asked with ``query``, its filter. ``unique``: at most one can match."""
+    found = reads.find(client, path, dict(live_filter), keep, unique) if reads is not None else None
     if found is None:
         found = [obj for obj in client.paginate(path, query) if keep(obj)]
     return found
@@ -373,6 +373,11 @@ class Collection(Work):
         return "/".join((self.collection, obj_id) + more)
 
     def get_by_id(self, obj_id):
+        # In a loop, a live object is in the shared listing; one that is not (deleted ones stay readable by id) is asked for.
+        reads = self.shared_reads()
+        found = reads.find(self.client, self.collection, dict(self.live_filter), lambda obj: obj.get("id") == obj_id) if reads else None
+        if found:
+            return found[0]
         try:
             return self.client.get(self.item_path(obj_id))
         except CloudflareError as exc:
@@ -390,12 +395,16 @@ class Collection(Work):
         """Whether a listed object has the task's natural key (the API filter may be looser)."""
         return all(self.current_value(obj, option) == self.wanted_value(option) for option in self.key)
 
+    def shared_reads(self):
+        """The listings a loop's items share (None without a loop, or when a ``fresh_options`` option is set)."""
+        if any(self.params.get(option) for option in self.fresh_options):
+            return None
+        return self.client.loop_reads
+
     def live(self, query, keep, unique=True, shared=True):
-        """The live objects of the collection for which ``keep(obj)`` holds (see :func:`listed`); not from a
-        loop's shared listing when ``shared`` is false or a ``fresh_options`` option is set."""
-        if not shared or any(self.params.get(option) for option in self.fresh_options):
-            return [obj for obj in self.client.paginate(self.collection, query) if keep(obj)]
-        return listed(self.client, self.collection, query, keep, self.live_filter, unique)
+        """The live objects of the collection for which ``keep(obj)`` holds (see :func:`listed`); ``shared=False``
+        asks the API even in a loop."""
+        return listed(self.client, self.shared_reads() if shared else None, self.collection, query, keep, self.live_filter, unique)
 
     def wrote(self, obj_id, answer=None, deleted=False):
         """Keep a loop's shared listing current with this task's own write (the API's answer, or a delete)."""

@@ -234,6 +234,20 @@ def test_looped_routes_read_tunnels_networks_and_routes_once_each(run_module, ap
     assert [r["changed"] for r in gone] == [True] * 3 and methods(run_module) == ["GET", "GET", "DELETE", "DELETE", "DELETE"]
 
 
+def test_objects_named_by_id_are_found_in_the_listing_and_deleted_ones_are_read_by_id(run_module, api, emulator, tunnels):
+    default = next(v for v in api.paginate(path(emulator, "teamnet/virtual_networks"), {}) if v["is_default_network"])
+    api.delete(path(emulator, "cfd_tunnel/%s" % tunnels[2]["id"]))
+    items = [dict(network="10.%d.0.0/16" % n, tunnel=tunnels[n]["id"], virtual_network=default["id"]) for n in range(3)]
+    run_module.clear()
+    results = run_loop(run_module, tunnel_route, items, reads=LoopReads())
+    assert [r.get("changed") for r in results[:2]] == [True, True]
+    assert results[2]["failed"] is True and "was deleted at" in results[2]["msg"]
+    assert run_module.calls() == [("GET", "cfd_tunnel", LIVE), ("GET", "teamnet/virtual_networks", LIVE),
+                                  ("GET", "teamnet/routes", LIVE), ("POST", "teamnet/routes", {}),
+                                  ("POST", "teamnet/routes", {}),
+                                  ("GET", "cfd_tunnel/%s" % tunnels[2]["id"], {})]  # deleted: not in the listing
+
+
 def test_looped_hostname_routes_read_tunnels_and_routes_once(run_module, api, emulator, tunnels):
     items = [dict(hostname="app%d.corp.internal" % n, tunnel="gw-%d" % n) for n in range(3)]
     run_module.clear()
