@@ -139,6 +139,11 @@ def scrub(value, secrets):
 
 # What an API token needs for each kind of path: (path fragment, read permission, write permission).
 PERMISSIONS = (
+    ("/access/apps", "Access: Apps and Policies Read", "Access: Apps and Policies Write"),
+    ("/access/policies", "Access: Apps and Policies Read", "Access: Apps and Policies Write"),
+    ("/access/service_tokens", "Access: Service Tokens Read", "Access: Service Tokens Write"),
+    ("/access/", "Access: Organizations, Identity Providers, and Groups Read",
+     "Access: Organizations, Identity Providers, and Groups Write"),
     ("/dns_records", "DNS Read", "DNS Write"),
     ("/zones", "Zone Read", "Zone Read"),
     ("/warp_connector", "Cloudflare One Connector: WARP Read (or Cloudflare Tunnel Read)",
@@ -255,11 +260,17 @@ def _transport_failure(exc):
     return "request failed (%s)" % type(exc).__name__, True
 
 
+def page_size(result_info, per_page):
+    """The page size a list used: ``per_page`` as asked, unless the API says it paged by less."""
+    reported = result_info.get("per_page")
+    return reported if isinstance(reported, int) and 0 < reported < per_page else per_page
+
+
 def more_pages(result_info, seen, per_page, count):
-    """Whether a list has items after the ``seen`` ones: not after a short page (shorter than the page size
-    the API says it used, else the one asked for), nor once ``total_count`` items came."""
+    """Whether a list has items after the ``seen`` ones: not after a short page (see :func:`page_size`),
+    nor once ``total_count`` items came."""
     total = result_info.get("total_count")
-    return count >= (result_info.get("per_page") or per_page) and (total is None or seen < total)
+    return 0 < count >= page_size(result_info, per_page) and (total is None or seen < total)
 
 
 class CloudflareClient(object):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ._access import origin_access
 from ._common import ModuleError
 from ._dns import TunnelDns
 from ._ingress import (
@@ -16,11 +17,13 @@ from ._ingress import (
     check_origin_request,
     check_service,
     describe_rule,
+    normalise_origin_request,
     owned_hostnames,
     removed_hostnames,
     same,
     shadowed,
     stored_configuration,
+    wired_access,
 )
 from ._resource import Document
 from ._tunnels import CfdTunnel, config_src_of
@@ -77,6 +80,9 @@ class TunnelConfig(Document):
         return stored_configuration(result)
 
     def wanted(self, stored):
+        for index, access in origin_access(self, wired_access(self.params)).items():
+            rule = self.task.rules[index]
+            rule["originRequest"] = normalise_origin_request(dict(rule.get("originRequest") or {}, access=access))
         wanted = build(stored, self.task)
         problems = ["ingress rule %d (%s) comes before rule %d (%s) and takes all of its requests"
                     % (i + 1, describe_rule(wanted.rules[i]), j + 1, describe_rule(wanted.rules[j]))

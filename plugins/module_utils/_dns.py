@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from ._api import more_pages
+from ._api import more_pages, page_size
 from ._common import UUID_RE, ModuleError, normalise_hostname
 from ._resource import Step
 
@@ -104,8 +104,8 @@ class TunnelDns(object):
         records, info = self.client.list_page(path, None, 1, ZONE_PAGE)
         if not more_pages(info, len(records), ZONE_PAGE, len(records)):
             return records
-        total, per_page = info.get("total_count"), info.get("per_page") or ZONE_PAGE
-        if total is None or math.ceil(float(total) / per_page) - 1 >= queries:
+        total = info.get("total_count")
+        if total is None or math.ceil(float(total) / page_size(info, ZONE_PAGE)) - 1 >= queries:
             return None
         page = 1
         while True:

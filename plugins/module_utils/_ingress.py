@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import re
 
-from ._common import ModuleError, hostname, normalise_hostname
+from ._common import ModuleError, hostname, name_or_uuid, normalise_hostname
 
 DEFAULT_CATCH_ALL = "http_status:404"
 
@@ -64,6 +64,7 @@ def ingress_rule_option_spec():
         path=dict(type="str"),
         service=dict(type="str"),
         origin_request=dict(type="dict", options=origin_request_option_spec()),
+        access=dict(type="dict", options=dict(application=dict(type="str"), required=dict(type="bool", default=True))),
     )
 
 
@@ -157,6 +158,7 @@ def check_ingress(rules, state, mode):
             if rule["hostname"] == "*" and rule["path"] is None:
                 raise ModuleError("%s: a rule for every hostname and path is the catch-all, which must be last; "
                                   "set catch_all_service instead." % where)
+            rule["access"] = check_access(rule, where)
         # With state=absent, service and origin_request are ignored: one task can toggle its state.
         key = (rule["hostname"], rule["path"])
         if key in seen:
@@ -167,6 +169,28 @@ def check_ingress(rules, state, mode):
     if state == "absent" and mode == "merge" and not canonical:
         raise ModuleError("state=absent with mode=merge needs ingress: the rules (hostnames) to remove.")
     return canonical
+
+
+def check_access(rule, where):
+    """A rule's ``access`` (the Access application cloudflared checks tokens for), canonical: the
+    application's name or id, or None to find it by the rule's hostname."""
+    access = rule.get("access")
+    if access is None:
+        return None
+    if (rule.get("origin_request") or {}).get("access") is not None:
+        raise ModuleError("%s: give access (the module finds the team name and aud tag) or origin_request.access "
+                          "(both by hand), not both." % where)
+    application = access.get("application")
+    if application is None and "*" in rule["hostname"]:
+        raise ModuleError("%s: access needs application (a name or id) on a rule for %s: the application is found by "
+                          "the rule's hostname only for one hostname." % (where, rule["hostname"]))
+    return dict(access, application=None if application is None else name_or_uuid(application, where + ".access.application"))
+
+
+def wired_access(params):
+    """(index of the rule, its hostname, its canonical ``access``) of every rule that asks for Access."""
+    return [(index, rule["hostname"], rule["access"]) for index, rule in enumerate(params.get("ingress") or [])
+            if rule.get("access") and params.get("state") == "present"]
 
 
 # ---- conversion ---------------------------------------------------------------------------

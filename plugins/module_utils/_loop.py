@@ -46,15 +46,16 @@ class LoopReads(object):
         self.per_page = per_page
         self.snapshots = {}
 
-    def find(self, client, path, query, keep, unique=True):
+    def find(self, client, path, query, keep, unique=True, per_page=None):
         """Copies of the objects of ``path`` for which ``keep(obj)`` holds, from the snapshot (listed with
-        ``query``, the live filter, when there is none or it is too old); None when the snapshot cannot
-        tell: it holds only the first page and, for a ``unique`` key, none of its objects matched."""
+        ``query``, the live filter, in a first page of ``per_page`` or ours, when there is none or it is too
+        old); None when the snapshot cannot tell: it holds only the first page and, for a ``unique`` key,
+        none of its objects matched."""
         key = (client.reader, path)
         snapshot = self.snapshots.get(key)
         if snapshot is None or self.clock() - snapshot.taken >= self.max_age:
             taken = self.clock()
-            items, complete = client.first_page(path, query, self.per_page)
+            items, complete = client.first_page(path, query, min(per_page or self.per_page, self.per_page))
             snapshot = self.snapshots[key] = Snapshot(items, complete, taken)
         found = [copy.deepcopy(obj) for obj in snapshot.items.values() if keep(obj)]
         if snapshot.complete or (unique and found):

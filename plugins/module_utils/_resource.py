@@ -33,13 +33,15 @@ def not_found(exc):
     return isinstance(exc, CloudflareError) and exc.status == 404
 
 
-def listed(client, reads, path, query, keep, live_filter, unique=True):
+def live_objects(client, reads, path, query, keep, live_filter, unique=True, per_page=None):
     """The live objects of ``path`` for which ``keep(obj)`` holds. The items of a looped task share one
     listing of each collection (``reads``: ``client.loop_reads``, in-process only, see ``_loop``); without
-    it, or when it cannot tell, the API is asked with ``query``, its filter. ``unique``: at most one can match."""
-    found = reads.find(client, path, dict(live_filter), keep, unique) if reads is not None else None
+    it, or when it cannot tell, the API is asked with ``query``, its filter. ``unique``: at most one can
+    match. ``per_page`` None leaves the page size to the client."""
+    found = reads.find(client, path, dict(live_filter), keep, unique, per_page) if reads is not None else None
     if found is None:
-        found = [obj for obj in client.paginate(path, query) if keep(obj)]
+        pages = client.paginate(path, query, per_page=per_page) if per_page else client.paginate(path, query)
+        found = [obj for obj in pages if keep(obj)]
     return found
 
 
@@ -97,6 +99,28 @@ class Reference(object):
         self.copies = copies
 
 
+class Issued(object):
+    """A secret the API makes and returns only in the answer that makes it (a service token's client
+    secret): on create, and on a rotation, a POST to ``rotate_path`` below the object that runs when the
+    ``rotate_option`` is true (its body from ``rotate_body(params)``).
+
+    The layer takes the secret out of the object, marks it hidden in the diff, and hands it to
+    ``hand_over(work, secret, issued)`` (issued False: no new secret this run), which puts it into
+    the result (where the module's SecretAction hides it from output) or registers it as a secret of
+    the run and returns Steps (a file to write).
+    """
+
+    def __init__(self, field, rotate_option=None, rotate_path=None, rotate_body=None, hand_over=None):
+        self.field = field
+        self.rotate_option = rotate_option
+        self.rotate_path = rotate_path
+        self.rotate_body = rotate_body or (lambda params: None)
+        self.hand_over = hand_over or (lambda work, secret, issued: work.extra.update({field: secret}) or [])
+
+    def rotates(self, params):
+        return bool(self.rotate_option and params.get(self.rotate_option))
+
+
 class Params(dict):
     """A task's parameters in canonical form, with ``notes``: warnings about the input itself."""
 
@@ -134,6 +158,7 @@ class Work(object):
         self.before = {}
         self.after = {}
         self.extra = {}
+        self.indexes = {}        # Collection class -> its objects, listed once per task (object_of)
 
     @classmethod
     def check(cls, params):
@@ -189,6 +214,49 @@ class Work(object):
         self.warnings.extend(other.warnings)
         self.extra.update(other.extra)
         return obj
+
+    def object_of(self, target, value, option):
+        """The object of ``target`` (a Collection class) that ``value`` names by UUID or by name.
+
+        Every object of the kind is listed once per task, however many values an option names. A
+        name that matches nothing fails naming the option; in check mode it is taken as an object an
+        earlier task would create (``id`` None, with a warning). Several matches fail, asking for the id.
+        """
+        by_id = bool(UUID_RE.match(value))
+        found = [obj for obj in self.objects(target) if (obj.get("id") if by_id else obj.get("name")) == value
+                 and not obj.get("deleted_at")]
+        if len(found) > 1:
+            raise ModuleError("%s: more than one %s is named %r (ids: %s); give the id instead."
+                              % (option, target.noun, value, ", ".join(o.get("id", "?") for o in found)))
+        if found:
+            return found[0]
+        if self.check_mode and not by_id:
+            warning = "Check mode: %s: no %s named %r exists yet; assumed an earlier task creates it." % (option, target.noun, value)
+            if warning not in self.warnings:  # the value may be asked for more than once
+                self.warnings.append(warning)
+            return {"id": None, "name": value}
+        raise ModuleError("%s: no %s %s %r exists in account %s." % (option, target.noun, "with id" if by_id else "named",
+                                                                     value, self.params["account_id"]), not_found=True)
+
+    def objects(self, target):
+        """Every object of ``target`` (a Collection class), listed once per task (in-process, once per loop)."""
+        if target not in self.indexes:
+            other = target(self.client, dict(account_id=self.params["account_id"]), self.check_mode)
+            self.indexes[target] = live_objects(self.client, other.shared_reads(), other.collection, dict(other.live_filter),
+                                                lambda obj: True, other.live_filter, unique=False, per_page=other.per_page)
+        return self.indexes[target]
+
+    def listed(self, path, query, per_page=None):
+        """Every item of a paged list; ``per_page`` None leaves the page size to the client."""
+        if per_page:
+            return self.client.paginate(path, query, per_page=per_page)
+        return self.client.paginate(path, query)
+
+    def id_of(self, target, value, option):
+        """The id that ``value`` (a UUID or a name of a ``target`` object) stands for; a UUID costs no request."""
+        if UUID_RE.match(value):
+            return value
+        return self.object_of(target, value, option).get("id")
 
     def record(self, before, after):
         """Add to the diff; dict values (such as ``dns``) are merged key by key."""
@@ -255,6 +323,15 @@ class Collection(Work):
     updatable = ()           # options PATCHed when they differ
     write_only = ()          # WriteOnly options
     fresh_options = ()       # options that need the object as the API has it now, not a loop's snapshot of it
+    unique_key = True        # the API refuses a second live object with the same key (a partial listing can find it)
+    issued = None            # Issued: a secret the API makes (on create and rotation) and returns once
+    per_page = None          # page size of the list calls (None: the client's largest)
+    # How an update is sent: ``update_method`` with the changed fields, or (``replaces``) a PUT of the
+    # stored object with the changes applied, for an API that replaces objects whole on update;
+    # ``read_only`` fields are never sent back.
+    update_method = "patch"
+    replaces = False
+    read_only = ()
     # The stored form of a field is its form in ``forms``: applied to the task's option at the edge
     # and to the API's answers. ``readers`` read a field the API may send under an older name.
     forms = {"id": uuid, "name": name}
@@ -263,6 +340,9 @@ class Collection(Work):
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Collection, self).__init__(client, params, check_mode, diff)
         self.collection = _path(self.path, params)
+        self.found = None  # the object the task names, once found (None: not looked up, or none)
+        self.issued_secret = None  # the secret the API issued in this run (Issued)
+        self.issued_now = False    # whether this run made one (or would, in check mode)
         # What each write-only option sends, decided once: on a create the value given; on an
         # update only a rotation, with the value given or a generated one. All are secrets.
         given = dict((w.option, params.get(w.option)) for w in self.write_only)
@@ -356,6 +436,17 @@ class Collection(Work):
                     if w.on_create and w.option in self.secret_on_create)
         return body
 
+    def sendable(self, body):
+        """Hook: a create or update body in the form the API takes (the layer compares stored forms)."""
+        return body
+
+    def replacement(self, current, changes):
+        """What a PUT of an object that the API replaces whole sends: the stored object without its
+        read-only fields, with the changes applied."""
+        body = dict((key, value) for key, value in current.items() if key not in self.read_only)
+        body.update(changes)
+        return body
+
     def predict_created(self, body):
         """What check mode reports for an object it would create."""
         obj = dict((field, None) for field in self.fields)
@@ -402,9 +493,10 @@ class Collection(Work):
         return self.client.loop_reads
 
     def live(self, query, keep, unique=True, shared=True):
-        """The live objects of the collection for which ``keep(obj)`` holds (see :func:`listed`); ``shared=False``
-        asks the API even in a loop."""
-        return listed(self.client, self.shared_reads() if shared else None, self.collection, query, keep, self.live_filter, unique)
+        """The live objects of the collection for which ``keep(obj)`` holds (see :func:`live_objects`);
+        ``shared=False`` asks the API even in a loop."""
+        return live_objects(self.client, self.shared_reads() if shared else None, self.collection, query, keep,
+                            self.live_filter, unique, self.per_page)
 
     def wrote(self, obj_id, answer=None, deleted=False):
         """Keep a loop's shared listing current with this task's own write (the API's answer, or a delete)."""
@@ -419,7 +511,7 @@ class Collection(Work):
     def find_by_key(self, shared=True):
         """The one live object with the task's natural key, or None; several is an error. ``shared=False``
         asks the API even in a loop (after a create conflict, which says the loop's listing missed it)."""
-        matches = self.live(self.lookup_query(), lambda obj: self.matches(obj) and not obj.get("deleted_at"), shared=shared)
+        matches = self.live(self.lookup_query(), lambda obj: self.matches(obj) and not obj.get("deleted_at"), self.unique_key, shared)
         if len(matches) > 1:
             raise ModuleError("%d live %ss have %s (ids: %s); pass id to choose one."
                               % (len(matches), self.noun, self.describe(), ", ".join(o.get("id", "?") for o in matches)))
@@ -464,8 +556,11 @@ class Collection(Work):
         if current.get("deleted_at"):
             raise ModuleError("%s %s (%r) was deleted at %s and cannot be changed or restored; create a new one."
                               % (self.title(), current.get("id"), current.get("name"), current.get("deleted_at")))
+        self.found = current
         steps = self.steps(current)
         obj = self.update(current)
+        if self.issued is not None and self.issued.rotates(self.params):
+            obj = self.rotate(obj)
         self.apply_steps(steps)
         return obj
 
@@ -507,7 +602,33 @@ class Collection(Work):
             predicted = dict(current)
             predicted.update((k, v) for k, v in body.items() if k in self.fields)
             return predicted
-        return self.wrote(current["id"], self.client.patch(self.item_path(current["id"]), body)) or current
+        if self.replaces:
+            answer = self.client.put(self.item_path(current["id"]), self.sendable(self.replacement(current, body)))
+        else:
+            answer = getattr(self.client, self.update_method)(self.item_path(current["id"]), self.sendable(body))
+        return self.wrote(current["id"], answer) or current
+
+    # ---- issued secrets ----------------------------------------------------------------
+    def take_issued(self, obj):
+        """The object without the secret the API issued with it; the secret is kept for the hand-over."""
+        obj = dict(obj or {})
+        secret = obj.pop(self.issued.field, None)
+        if secret:
+            self.issued_secret = secret
+        return obj
+
+    def rotate(self, obj):
+        """A new secret for an existing object (none in check mode), hidden in the diff."""
+        self.changed = True
+        self.extra["secret_rotated"] = True
+        self.issued_now = True
+        self.record({self.issued.field: HIDDEN}, {self.issued.field: ROTATED})
+        if self.check_mode or obj.get("id") is None:
+            return obj
+        # Repeating a rotation whose answer was lost only makes another secret, the one we then see.
+        answer = self.client.post(self.item_path(obj["id"], self.issued.rotate_path), self.issued.rotate_body(self.params),
+                                  idempotent=True)
+        return self.take_issued(answer) or obj
 
     def create(self):
         """Create the object safely (a POST is never sent twice blindly)."""
@@ -517,8 +638,15 @@ class Collection(Work):
             obj = self.predict_created(body)
             self.changed = True
         else:
-            obj, outcome = self.client.create_once(self.collection, body, lambda: self.find_by_key(shared=False))
-            self.wrote(obj.get("id"), obj)
+            obj, outcome = self.client.create_once(self.collection, self.sendable(body), lambda: self.find_by_key(shared=False))
+            if self.issued is not None:
+                self.issued_now = True
+                obj = self.take_issued(obj)
+                if self.issued_secret is None:  # found after a lost answer: the secret it held is gone
+                    self.warnings.append("The %s of %s %s was lost with the create response; rotated it to get one."
+                                         % (self.issued.field.replace("_", " "), self.noun, self.describe()))
+                    obj = self.rotate(obj)
+            self.wrote(obj.get("id"), obj)  # without the issued secret
             if outcome == "adopted":
                 self.warnings.append("A live %s with %s already existed when this task tried to create it "
                                      "(created concurrently?); adopted %s." % (self.noun, self.describe(), obj.get("id")))
@@ -533,6 +661,9 @@ class Collection(Work):
             obj = self.after_create(obj)
         self.record({}, self.view(obj))
         self.record({}, dict((option, SET) for option in self.secret_on_create))
+        if self.issued is not None:
+            self.issued_now = True
+            self.record({}, {self.issued.field: SET})
         self.apply_steps(steps)
         return obj
 
@@ -571,9 +702,10 @@ class Collection(Work):
             return current
         try:
             # Gone in the meantime (deleted with its parent, or by someone else) is what we wanted.
-            deleted = self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True)
+            answer = self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True)
             self.wrote(current["id"], deleted=True)
-            return deleted or current
+            # Some APIs answer a delete with the object, others with its id only ({id}).
+            return dict(current, **answer) if isinstance(answer, dict) else current
         except CloudflareError as exc:
             raise self.explain_delete_failure(exc, current)
 
@@ -588,6 +720,8 @@ class Collection(Work):
     def run(self):
         self.resolve_references(must_exist=self.state == "present")
         obj = self.present() if self.state == "present" else self.absent()
+        if self.issued is not None and self.state == "present":
+            self.apply_steps(self.issued.hand_over(self, self.issued_secret, self.issued_now))
         return self.finish(**{self.result_key: self.view(obj) if obj else {}})
 
 
@@ -617,6 +751,7 @@ class Listing(Work):
     collection = None        # the Collection of the listed objects: their view and stored forms
     filters = ()             # (option, query key) pairs sent when the option is set; a list as repeated keys
     wait_option = None       # dict option that asks to wait (timeout, interval and conditions)
+    per_page = None          # page size of the list calls (None: the collection's, else the client's largest)
 
     def __init__(self, client, params, check_mode=False, diff=False):
         super(Listing, self).__init__(client, params, check_mode, diff=False)
@@ -646,7 +781,8 @@ class Listing(Work):
     def fetch(self):
         if self.unresolved:  # a filter names a tunnel or network that does not exist: nothing matches
             return []
-        items = [self.view(obj) for obj in self.client.paginate(self.list_path(), self.query())]
+        per_page = self.per_page or (self.collection.per_page if self.collection else None)
+        items = [self.view(obj) for obj in self.listed(self.list_path(), self.query(), per_page)]
         return self.enrich(items)
 
     def reached(self, items):

@@ -10,7 +10,7 @@ planned as a Step before the tunnel is deleted.
 from __future__ import annotations
 
 from ._common import hostname
-from ._resource import Collection, Step, listed
+from ._resource import Collection, Step, live_objects
 
 ROUTES_PATH = "/accounts/{account_id}/teamnet/routes"
 HOSTNAME_ROUTES_PATH = "/accounts/{account_id}/zerotrust/routes/hostname"
@@ -30,7 +30,7 @@ def routes_removal(client, account_id, tunnel_id):
     found = []
     for template, kind in ((ROUTES_PATH, "network"), (HOSTNAME_ROUTES_PATH, "hostname")):
         collection = template.format(account_id=account_id)
-        routes = listed(client, client.loop_reads, collection, {"tunnel_id": tunnel_id, "is_deleted": "false"},
+        routes = live_objects(client, client.loop_reads, collection, {"tunnel_id": tunnel_id, "is_deleted": "false"},
                         lambda route: route.get("tunnel_id") == tunnel_id and not route.get("deleted_at"),
                         Collection.live_filter, unique=False)
         for route in routes:

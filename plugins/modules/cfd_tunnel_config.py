@@ -82,6 +82,31 @@ options:
             V(http://localhost:8080)), a unix socket (V(unix:/run/app.sock), V(unix+tls:/run/app.sock)),
             V(http_status:NNN), V(hello_world), V(bastion) or V(socks-proxy).
         type: str
+      access:
+        description:
+          - Put the rule behind Cloudflare Access and make cloudflared check the Access token of every request, so
+            that nothing reaches the service around Access. The module reads the account's team name and the aud
+            tag of the application and writes the rule's C(originRequest.access) itself (C(required), C(teamName),
+            C(audTag)); nobody copies an aud tag by hand.
+          - The application (M(edgeops.cloudflare.access_application)) must exist before this task writes; a
+            missing one fails before any write, naming the rule. In check mode on a first run, one an earlier task
+            would create is assumed, with a warning.
+          - Not together with O(ingress[].origin_request.access), which takes the same by hand.
+          - "Request cost: all applications are listed once and the organization read once per task, however many
+            rules ask for Access."
+        type: dict
+        suboptions:
+          application:
+            description:
+              - Name or UUID of the Access application that protects the rule's hostname.
+              - When omitted, the applications whose public domains include the rule's hostname (any path) are used
+                (all of their aud tags); at least one must exist. Rules for a wildcard hostname must name it.
+            type: str
+          required:
+            description:
+              - V(true) makes cloudflared refuse requests without a valid Access token for the application (HTTP 403).
+            type: bool
+            default: true
       origin_request:
         description:
           - Settings for the connection from cloudflared to this rule's service; they override O(origin_request).
@@ -129,7 +154,9 @@ options:
             type: str
             choices: ['', socks]
           access:
-            description: Validate the Cloudflare Access token of each request (C(access)).
+            description:
+              - Validate the Cloudflare Access token of each request (C(access)), with the aud tags and team name
+                given by hand. On a rule, O(ingress[].access) finds both for you.
             type: dict
             suboptions:
               aud_tag:
@@ -192,6 +219,9 @@ options:
 notes:
   - "Request cost: a run that changes nothing costs two requests by name (find the tunnel, read the configuration),
     plus one for the zones and one per hostname with O(dns=true); writes add one PUT and one request per DNS change."
+  - "O(ingress[].access) adds two reads per task (all Access applications, and the organization for the team name)
+    and needs an API token with C(Access: Apps and Policies Read) and C(Access: Organizations, Identity Providers,
+    and Groups Read)."
   - The API has no conditional update. Tasks that change one tunnel one after the other never lose each other's
     rules in O(mode=merge); two that write at the very same moment can, and the module warns when it sees the
     version move by more than its own write.
@@ -199,6 +229,7 @@ seealso:
   - module: edgeops.cloudflare.cfd_tunnel
   - module: edgeops.cloudflare.tunnel_token
   - module: edgeops.cloudflare.cfd_tunnel_info
+  - module: edgeops.cloudflare.access_application
 """
 
 EXAMPLES = r"""
@@ -219,6 +250,16 @@ EXAMPLES = r"""
         service: https://localhost:3000
         origin_request:
           no_tls_verify: true
+
+- name: Publish a hostname behind Cloudflare Access; cloudflared checks the Access token of every request
+  edgeops.cloudflare.cfd_tunnel_config:
+    name: web-eu-1
+    dns: true
+    ingress:
+      - hostname: wiki.example.com
+        service: http://localhost:8080
+        access:
+          application: wiki   # or leave it out: the application that protects wiki.example.com
 
 - name: Stop publishing a hostname and remove its CNAME
   edgeops.cloudflare.cfd_tunnel_config:

@@ -40,6 +40,7 @@ attributes:
     description: Use C(group/edgeops.cloudflare.cloudflare) in C(module_defaults) to set the shared options.
 extends_documentation_fragment:
   - edgeops.cloudflare.cloudflare
+  - edgeops.cloudflare.secret_file
 options:
   id:
     description:
@@ -72,21 +73,6 @@ options:
     elements: str
     choices: [logs]
     default: [logs]
-  dest:
-    description:
-      - Write the token to this file instead of returning it. The file is written atomically (a temporary file in
-        the same folder, then renamed) with mode C(0600), and only when its content, mode or ownership differs.
-      - "The module, and so the API call, runs where the task runs. To keep the API token on the controller and the
-        file on the host, fetch the token on the controller (C(delegate_to: localhost)) and copy it with
-        C(ansible.builtin.copy) (C(mode: '0600'), C(no_log: true)); with O(dest), the API token must be available on
-        the host the module runs on."
-    type: path
-  owner:
-    description: Owner (name or uid) of the O(dest) file. When omitted, the user the module runs as.
-    type: str
-  group:
-    description: Group (name or gid) of the O(dest) file. When omitted, that user's group.
-    type: str
 notes:
   - "Reading a tunnel token needs an API token with the C(Cloudflare Tunnel Edit) (write) permission, or for a
     WARP connector C(Cloudflare One Connector: WARP Write); a read-only API token fails with a message saying so."

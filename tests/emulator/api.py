@@ -99,7 +99,8 @@ def int_arg(name, default, minimum, maximum):
 def paged(items, default_per_page, max_per_page):
     """Slice a list by page/per_page and return (page_items, result_info)."""
     page = int_arg("page", 1, 1, None)
-    per_page = int_arg("per_page", default_per_page, 1, max_per_page)
+    clamp = state().settings["per_page_over_max"] == "clamp"
+    per_page = min(int_arg("per_page", default_per_page, 1, None if clamp else max_per_page), max_per_page)
     total = len(items)
     start = (page - 1) * per_page
     chunk = items[start:start + per_page]

@@ -11,7 +11,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from . import errors, faults, routes_controls, routes_dns, routes_hostname, routes_teamnet, routes_tunnels
+from . import errors, faults, routes_access, routes_controls, routes_dns, routes_hostname, routes_teamnet, routes_tunnels
 
 API_PREFIX = "/client/v4"
 REDACTED = "<redacted>"
@@ -84,7 +84,9 @@ def create_flask(st):
     app.register_blueprint(routes_teamnet.bp, url_prefix=API_PREFIX)
     app.register_blueprint(routes_hostname.bp, url_prefix=API_PREFIX)
     app.register_blueprint(routes_dns.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(routes_access.bp, url_prefix=API_PREFIX)
     app.register_blueprint(routes_controls.bp)
+    app.register_blueprint(routes_access.controls)
     return app
 
 

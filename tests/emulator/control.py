@@ -15,10 +15,16 @@
     python -m tests.emulator.control --url URL unregister-connector CONNECTOR_ID
     python -m tests.emulator.control --url URL settings [--tunnel-delete-routes cascade|refuse]
         [--rate-limit QUOTA/WINDOW|off] [--cfd-tunnel-limit N] [--warp-connector-limit N] [--route-limit N]
+        [--per-page-over-max reject|clamp]
     python -m tests.emulator.control --url URL ratelimit
     python -m tests.emulator.control --url URL advance-ratelimit SECONDS
     python -m tests.emulator.control --url URL add-zone NAME
     python -m tests.emulator.control --url URL state
+    python -m tests.emulator.control --url URL access [--team-name NAME|none]
+    python -m tests.emulator.control --url URL add-token --scopes '{"tunnel": "write"}'
+        (the bearer token is read from stdin, never from argv)
+    python -m tests.emulator.control --url URL verify-service-token --client-id ID
+        (the client secret is read from stdin or from the file named by --secret-file, never from argv)
 """
 
 import argparse
@@ -127,6 +133,18 @@ class EmulatorControl:
     def state(self):
         return self._call("GET", "/state")
 
+    def access(self, **changes):
+        """The Zero Trust organization: ``team_name=None`` makes the account have none (404 on reads)."""
+        return self._call("PATCH", "/access", json=changes)
+
+    def add_token(self, token, scopes):
+        """A bearer token until the next reset: "read", "write", or {permission group: level}."""
+        return self._call("POST", "/tokens", json={"token": token, "scopes": scopes})
+
+    def verify_service_token(self, client_id, client_secret):
+        """Whether Access would accept these CF-Access-Client-Id / -Secret headers: {"valid", "token_id"}."""
+        return self._call("POST", "/access/verify", json={"client_id": client_id, "client_secret": client_secret})
+
 
 def _config_version(text):
     if text == "follow":
@@ -193,6 +211,7 @@ def main(argv=None):
     unreg.add_argument("connector_id")
     settings = sub.add_parser("settings")
     settings.add_argument("--tunnel-delete-routes", choices=["cascade", "refuse"])
+    settings.add_argument("--per-page-over-max", choices=["reject", "clamp"])
     settings.add_argument("--rate-limit", type=_rate_limit, help="QUOTA/WINDOW (e.g. 120/30), or off")
     for limit in ("cfd-tunnel-limit", "warp-connector-limit", "route-limit"):
         settings.add_argument("--" + limit, type=int)
@@ -202,6 +221,13 @@ def main(argv=None):
     zone = sub.add_parser("add-zone")
     zone.add_argument("name")
     sub.add_parser("state")
+    access = sub.add_parser("access")
+    access.add_argument("--team-name", help="the organization's team name, or 'none' for no Zero Trust organization")
+    token = sub.add_parser("add-token")
+    token.add_argument("--scopes", required=True, help='"read", "write" or a JSON object {group: level}')
+    verify = sub.add_parser("verify-service-token")
+    verify.add_argument("--client-id", required=True)
+    verify.add_argument("--secret-file", help="file holding the client secret (default: read stdin)")
     args = parser.parse_args(argv)
 
     ctl = EmulatorControl(args.url)
@@ -250,7 +276,8 @@ def main(argv=None):
             out = ctl.update_connector(args.connector_id, **changes)
         elif args.command == "settings":
             changes = {key: getattr(args, key) for key in ("tunnel_delete_routes", "rate_limit", "cfd_tunnel_limit",
-                                                           "warp_connector_limit", "route_limit")
+                                                           "warp_connector_limit", "route_limit",
+                                                           "per_page_over_max")
                        if getattr(args, key) is not None}
             if changes.get("rate_limit") == "off":
                 changes["rate_limit"] = None
@@ -263,6 +290,21 @@ def main(argv=None):
             out = ctl.unregister_connector(args.connector_id)
         elif args.command == "add-zone":
             out = ctl.add_zone(args.name)
+        elif args.command == "access":
+            changes = {}
+            if args.team_name is not None:
+                changes["team_name"] = None if args.team_name == "none" else args.team_name
+            out = ctl.access(**changes)
+        elif args.command == "add-token":
+            scopes = args.scopes if args.scopes in ("read", "write") else json.loads(args.scopes)
+            out = ctl.add_token(sys.stdin.read().strip(), scopes)
+        elif args.command == "verify-service-token":
+            if args.secret_file:
+                with open(args.secret_file, encoding="utf-8") as handle:
+                    secret = handle.read().strip()
+            else:
+                secret = sys.stdin.read().strip()
+            out = ctl.verify_service_token(args.client_id, secret)
         else:
             out = ctl.state()
     except EmulatorControlError as exc:

@@ -164,6 +164,47 @@ def vnet_gone(vnet_id):
     return ApiError(404, 1054, "Virtual network %s is deleted" % vnet_id)
 
 
+# -- Access (reference: cloudflare-access-api.md §7) -----------------------------------
+# Access errors carry the slug `access.api.error.<slug>` in the message. 11010, 11021, 12130 and
+# 12139 were reported from live answers; the other codes are this emulator's choice.
+
+def access_invalid(detail):
+    return ApiError(400, 12130, "access.api.error.invalid_request: %s" % detail)
+
+
+def access_app_not_found(app_id):
+    return ApiError(404, 11021, "access.api.error.unknown_application: %s" % app_id)
+
+
+def access_app_exists(domain):
+    return ApiError(409, 11010, "access.api.error.application_already_exists: an application already protects %s" % domain)
+
+
+def access_policy_not_found(policy_id):
+    return ApiError(404, 12113, "access.api.error.policy_not_found: %s" % policy_id)
+
+
+def access_policy_in_use(count):
+    return ApiError(409, 12114, "access.api.error.policy_in_use: the policy is used by %d application(s); "
+                                "remove it from them first" % count)
+
+
+def access_token_not_found(token_id):
+    return ApiError(404, 12138, "access.api.error.service_token_not_found: %s" % token_id)
+
+
+def access_token_in_use():
+    return ApiError(400, 12139, "access.api.error.service_token_in_use")
+
+
+def access_idp_not_found(idp_id):
+    return ApiError(404, 12140, "access.api.error.identity_provider_not_found: %s" % idp_id)
+
+
+def access_not_enabled():
+    return ApiError(404, 12100, "access.api.error.not_found: no Zero Trust organization exists for this account")
+
+
 # -- zones / DNS ----------------------------------------------------------------------
 
 def record_not_found():

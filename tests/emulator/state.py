@@ -21,8 +21,11 @@ DEFAULT_CONFIG = {
     "read_token": "emulator-read-token",
     "email": "ops@example.com",
     "api_key": "emulator-global-key",
-    # extra bearer tokens: {"<token>": "read" | "write"}
+    # extra bearer tokens: {"<token>": "read" | "write" | {"<permission group>": "read" | "write" | "none"}}
+    # (groups: TOKEN_GROUPS; a group left out of an object is "none")
     "tokens": {},
+    # the Zero Trust organization's team name (auth_domain <team>.cloudflareaccess.com); null: none
+    "access_team_name": "emulated-team",
     "zones": ["example.com", "dev.example.com"],
     # what deleting a tunnel does to its routes (reference §6.9): "cascade" = its CIDR routes are
     # deleted with it (the current API); "refuse" = 400 1023 while it has live routes (the 2023 API)
@@ -33,6 +36,8 @@ DEFAULT_CONFIG = {
     "cfd_tunnel_limit": 1000,
     "warp_connector_limit": 10,
     "route_limit": 1000,  # CIDR and hostname routes together
+    # a per_page above a list's maximum: "reject" (400) or "clamp" (pages of the maximum, reported in result_info)
+    "per_page_over_max": "reject",
 }
 
 
@@ -73,7 +78,11 @@ SETTINGS = {
     "cfd_tunnel_limit": _count,
     "warp_connector_limit": _count,
     "route_limit": _count,
+    "per_page_over_max": _choice("reject", "clamp"),
 }
+
+# Permission groups a scoped token can hold; "tunnel" covers every endpoint outside /access
+TOKEN_GROUPS = ("tunnel", "access_apps", "access_service_tokens", "access_organizations")
 
 DEFAULT_CONNECTOR_VERSION = "2026.8.2"
 DEFAULT_ARCH = "linux_amd64"
@@ -299,8 +308,13 @@ class State:
         self.config = merged
         self.lock = threading.RLock()
         self.account_id = merged["account_id"]
-        self.tokens = {merged["write_token"]: "write", merged["read_token"]: "read"}
-        self.tokens.update(merged.get("tokens") or {})
+        self.tokens = {}  # bearer token -> level for the tunnel group ("read", "write" or "none")
+        self.token_scopes = {}  # bearer token -> {group: level} for tokens scoped per group
+        self.add_token(merged["write_token"], "write")
+        self.add_token(merged["read_token"], "read")
+        for token, scopes in (merged.get("tokens") or {}).items():
+            self.add_token(token, scopes)
+        self.configured_tokens = (dict(self.tokens), dict(self.token_scopes))
         self.zones = {}
         self.records = {}
         for name in merged["zones"]:
@@ -323,10 +337,30 @@ class State:
             self.vnets = {}
             self.add_vnet("default", is_default=True)
             self.records = {zone_id: {} for zone_id in self.zones}
+            self.tokens, self.token_scopes = (dict(part) for part in self.configured_tokens)
+            self.access = {"apps": {}, "policies": {}, "service_tokens": {}, "identity_providers": {},
+                           "team_name": self.config["access_team_name"], "created_at": iso(now())}
             self.request_log = []
             self.faults = []
             self.random_faults = None
             self.rng = None
+
+    # -- credentials ----------------------------------------------------------------
+
+    def add_token(self, token, scopes):
+        """A bearer token: "read" or "write" for every group, or {group: level} (others "none")."""
+        levels = ("read", "write", "none")
+        if isinstance(scopes, str) and scopes in levels:
+            scopes = dict.fromkeys(TOKEN_GROUPS, scopes)
+        if (not isinstance(token, str) or not token.strip() or not isinstance(scopes, dict)
+                or any(group not in TOKEN_GROUPS or level not in levels for group, level in scopes.items())):
+            raise errors.bad_request("a token is a non-empty string with 'read', 'write' or {group: level}; groups: %s"
+                                     % ", ".join(TOKEN_GROUPS))
+        self.tokens[token] = scopes.get("tunnel", "none")
+        self.token_scopes[token] = dict((group, scopes.get(group, "none")) for group in TOKEN_GROUPS)
+
+    def level(self, token, group):
+        return self.token_scopes.get(token, {}).get(group, "none")
 
     def change_settings(self, values):
         """Apply validated settings; a new `rate_limit` starts a fresh budget (null turns it off)."""
@@ -612,6 +646,7 @@ class State:
                 "virtual_networks": copy.deepcopy(list(self.vnets.values())),
                 "zones": copy.deepcopy(list(self.zones.values())),
                 "dns_records": copy.deepcopy([rec for recs in self.records.values() for rec in recs.values()]),
+                "access": copy.deepcopy(self.access),
                 "settings": dict(self.settings),
                 "faults": copy.deepcopy(self.faults),
                 "random_faults": copy.deepcopy(self.random_faults),

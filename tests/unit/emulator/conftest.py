@@ -51,4 +51,4 @@ def api(emulator):
 def default_settings():
     """The run-time settings of a fresh emulator: the current API's behaviour and documented limits."""
     return {"tunnel_delete_routes": "cascade", "rate_limit": None, "cfd_tunnel_limit": 1000,
-            "warp_connector_limit": 10, "route_limit": 1000}
+            "warp_connector_limit": 10, "route_limit": 1000, "per_page_over_max": "reject"}

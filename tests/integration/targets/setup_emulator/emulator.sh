@@ -28,3 +28,17 @@ trap stop_emulator EXIT
 run_playbook() {
     ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$EMULATOR_PYTHON" "$@"
 }
+
+# Runs a playbook at -vvv with its stdout, stderr and log in "$LEAK_DIR" (stdout, stderr, ansible.log),
+# for the target to search every output for secrets afterwards. A failed play's output is shown (it
+# holds no secret by design, and the failure must be understood), and the target stops.
+run_playbook_vvv() {
+    local status=0
+    ANSIBLE_NOCOLOR=1 ANSIBLE_LOG_PATH="$LEAK_DIR/ansible.log" \
+        run_playbook "$@" -vvv >"$LEAK_DIR/stdout" 2>"$LEAK_DIR/stderr" || status=$?
+    if [ "$status" -ne 0 ]; then
+        cat "$LEAK_DIR/stdout" "$LEAK_DIR/stderr" >&2
+        echo "$1 failed with status $status" >&2
+        exit 1
+    fi
+}

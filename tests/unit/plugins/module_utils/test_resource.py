@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import ModuleError
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection, Document, Listing, wait_until
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._resource import Collection, Document, Issued, Listing, wait_until
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._tunnels import CfdTunnel
 
 
@@ -297,3 +297,117 @@ def test_document_warns_of_a_version_jump_that_is_not_our_own(client, emulator, 
     assert result["changed"] is True and result["version"] == expected
     assert result["warnings"] == ["The configuration of tunnel doc-tunnel changed while this task ran (version 0 -> %d); "
                                   "a concurrent change may have been overwritten: rerun the other task." % expected]
+
+
+# ---- objects the API replaces whole, secrets it issues, names resolved in one listing -----------
+class Record(Collection):
+    """A DNS record: the API's PUT replaces the whole record (what it leaves out is lost)."""
+
+    noun = "record"
+    path = "/zones/{zone_id}/dns_records"
+    result_key = "record"
+    live_filter = {}
+    fields = ("id", "name", "type", "content", "proxied")
+    create_only = ("type",)
+    updatable = ("content",)
+    replaces = True
+    read_only = ("id", "created_on", "modified_on", "meta", "zone_id", "zone_name", "proxiable", "locked", "settings")
+
+
+def zone_id(client):
+    return [z for z in client.paginate("/zones", per_page=50) if z["name"] == "example.com"][0]["id"]
+
+
+def test_a_replacing_update_puts_the_stored_object_with_the_changes(client, emulator):
+    zone = zone_id(client)
+    record = client.post("/zones/%s/dns_records" % zone, {"type": "CNAME", "name": "app.example.com", "content": "a.example.net",
+                                                         "proxied": True, "comment": "made elsewhere", "ttl": 1})
+    emulator.control.clear_requests()
+    params = dict(account_id=emulator.account_id, zone_id=zone, name="app.example.com", type="CNAME",
+                  content="b.example.net", state="present")
+    result = Record(client, params, diff=True).run()
+    assert result["changed"] is True and result["diff"]["after"]["content"] == "b.example.net"
+    [put] = writes(emulator)
+    assert put["method"] == "PUT" and put["path"].endswith(record["id"])
+    assert put["body"]["comment"] == "made elsewhere" and put["body"]["proxied"] is True
+    assert put["body"]["content"] == "b.example.net" and not set(put["body"]) & set(Record.read_only)
+    assert client.get("/zones/%s/dns_records/%s" % (zone, record["id"]))["comment"] == "made elsewhere"
+
+
+class Credential(Collection):
+    """An Access service token with the layer's default hand-over of the secret it issues (into the result)."""
+
+    noun = "credential"
+    path = "/accounts/{account_id}/access/service_tokens"
+    result_key = "credential"
+    live_filter = {}
+    fields = ("id", "name", "client_id")
+    per_page = 100
+    issued = Issued("client_secret", rotate_option="rotate", rotate_path="rotate")
+
+
+def credential(client, emulator, check_mode=False, **params):
+    params = dict(dict(account_id=emulator.account_id, state="present", rotate=False), **params)
+    return Credential(client, params, check_mode=check_mode, diff=True)
+
+
+def test_an_issued_secret_is_taken_out_of_the_object_and_handed_over_once(client, emulator):
+    created = credential(client, emulator, name="ci").run()
+    secret = created["client_secret"]
+    assert secret and "client_secret" not in created["credential"] and created["diff"]["after"]["client_secret"] == "(hidden, set)"
+    assert emulator.control.verify_service_token(created["credential"]["client_id"], secret)["valid"]
+    again = credential(client, emulator, name="ci").run()
+    assert again["changed"] is False and again["client_secret"] is None
+    checked = credential(client, emulator, check_mode=True, name="ci", rotate=True).run()
+    assert checked["changed"] is True and checked["client_secret"] is None and checked["secret_rotated"] is True
+    rotated = credential(client, emulator, name="ci", rotate=True).run()
+    assert rotated["client_secret"] not in (None, secret)
+    assert rotated["diff"]["before"]["client_secret"] == "(hidden)" and rotated["diff"]["after"]["client_secret"] == "(hidden, rotated)"
+    assert not emulator.control.verify_service_token(created["credential"]["client_id"], secret)["valid"]
+
+
+class Policy(Collection):
+    noun = "policy"
+    path = "/accounts/{account_id}/access/policies"
+    result_key = "policy"
+    live_filter = {}
+    per_page = 2
+
+
+def test_names_are_resolved_in_one_listing_per_kind_with_clear_failures(client, emulator):
+    for name in ("a", "b", "b", "c"):
+        client.post(Policy.path.format(account_id=emulator.account_id), {"name": name, "decision": "allow", "include": [{"everyone": {}}]})
+    emulator.control.clear_requests()
+    work = Policy(client, dict(account_id=emulator.account_id, name="x"))
+    a_id = work.id_of(Policy, "a", "policies")
+    assert work.object_of(Policy, "c", "policies")["name"] == "c"
+    assert work.object_of(Policy, a_id, "policies")["name"] == "a"
+    # one listing of every policy, in pages of the declared size, for all the names
+    assert [(r["query"]["page"], r["query"]["per_page"]) for r in emulator.control.requests()] == [("1", "2"), ("2", "2")]
+    with pytest.raises(ModuleError, match=r"policies: more than one policy is named 'b' \(ids: .*\); give the id instead"):
+        work.id_of(Policy, "b", "policies")
+    with pytest.raises(ModuleError, match=r"policies: no policy named 'z' exists in account"):
+        work.id_of(Policy, "z", "policies")
+    assert work.id_of(Policy, "00000000-0000-4000-8000-000000000000", "policies") == "00000000-0000-4000-8000-000000000000"
+    assert len(emulator.control.requests()) == 2
+    checking = Policy(client, dict(account_id=emulator.account_id, name="x"), check_mode=True)
+    assert checking.object_of(Policy, "z", "policies") == {"id": None, "name": "z"}
+    assert checking.id_of(Policy, "z", "policies") is None
+    assert checking.warnings == ["Check mode: policies: no policy named 'z' exists yet; assumed an earlier task creates it."]
+
+
+def test_paging_follows_a_smaller_per_page_the_server_reports(client, emulator):
+    path = Policy.path.format(account_id=emulator.account_id)
+    for index in range(105):
+        client.post(path, {"name": "p%d" % index, "decision": "allow", "include": [{"everyone": {}}]})
+    emulator.control.settings(per_page_over_max="clamp")
+    emulator.control.clear_requests()
+    assert len(list(client.paginate(path, per_page=500))) == 105
+    assert [r["query"]["page"] for r in emulator.control.requests()] == ["1", "2"]
+
+
+def test_a_delete_answered_with_the_id_only_returns_the_object(client, emulator):
+    created = client.post(Policy.path.format(account_id=emulator.account_id), {"name": "old", "decision": "deny",
+                                                                              "include": [{"everyone": {}}]})
+    gone = Policy(client, dict(account_id=emulator.account_id, name="old", state="absent")).run()
+    assert gone["changed"] is True and gone["policy"] == {"id": created["id"], "name": "old"}
