@@ -16,6 +16,9 @@ than one page holds, the snapshot is authoritative only for what it has: a looku
 goes to the API's filtered query. Correctness never rests on it: a create that meets an object the
 snapshot missed is refused by the API and adopted (``create_once``), and lookups that must see the
 API as it is now (after such a conflict, or before cleaning up connections) bypass it.
+
+The items also share what the API last said about the request budget (``budget()``): an item that
+sends one request (a create whose lookup the snapshot answered) is paced like the rest.
 """
 
 from __future__ import annotations
@@ -38,13 +41,23 @@ class Snapshot(object):
 
 
 class LoopReads(object):
-    """Snapshots of collections, by who read them (API and credentials) and collection path."""
+    """Snapshots of collections, by who read them (API and credentials) and collection path; and what the
+    API's last answer said about the request budget, so that an item's first request is paced too (an
+    item that needs one request would otherwise always send it blind)."""
 
     def __init__(self, max_age=MAX_AGE, clock=time.monotonic, per_page=MAX_PER_PAGE):
         self.max_age = max_age
         self.clock = clock
         self.per_page = per_page
         self.snapshots = {}
+        self.budgets = {}
+
+    def budget(self, client):
+        """The request budget (``_api.RequestBudget``) the loop's items share with this client's API and
+        credentials, kept with this item's ``rate_limit_reserve``."""
+        shared = self.budgets.setdefault(client.reader, client.budget)
+        shared.reserve_percent = client.budget.reserve_percent
+        return shared
 
     def find(self, client, path, query, keep, unique=True, per_page=None):
         """Copies of the objects of ``path`` for which ``keep(obj)`` holds, from the snapshot (listed with

@@ -191,7 +191,9 @@ def execute(task, params, check_mode=False, diff=False, environ=None, loop_reads
         credentials = resolve_credentials(params, environ)
         secrets.update(value for key, value in credentials.items() if key != "api_email" and value)
         client = new_client(params, credentials)
-        client.loop_reads = loop_reads
+        if loop_reads is not None:
+            client.loop_reads = loop_reads
+            client.budget = loop_reads.budget(client)
         try:
             work = task.work(client, params, check_mode, diff)
             result = work.run()

@@ -11,6 +11,7 @@ import base64
 
 import pytest
 
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._loop import MAX_AGE, LoopReads
 from ansible_collections.edgeops.cloudflare.plugins.modules import (cfd_tunnel, cfd_tunnel_config, hostname_route, tunnel_route,
@@ -201,6 +202,26 @@ def test_warp_connectors_tokens_and_configurations_share_the_listing(run_module,
         ("PUT", "cfd_tunnel/%s/configurations" % configs[0]["tunnel"]["id"]),
         ("GET", "cfd_tunnel/%s/configurations" % configs[1]["tunnel"]["id"]),
         ("PUT", "cfd_tunnel/%s/configurations" % configs[1]["tunnel"]["id"])]
+
+
+def test_the_items_share_what_the_api_said_about_the_request_budget(run_module, api, emulator, monkeypatch):
+    """Items that send one request each (the listing answered their lookups) are paced too: the request
+    that would have eaten into the reserve waits for the window instead of tripping the 429 block."""
+    waited = []
+
+    def sleep(seconds):
+        waited.append(seconds)
+        emulator.control.advance_ratelimit(seconds)
+
+    monkeypatch.setattr(_api, "default_sleep", sleep)
+    emulator.control.rate_limit(10, 30)  # a reserve of 1 (10 %)
+    for _other_tool in range(7):
+        api.get(path(emulator, "cfd_tunnel"))
+    run_module.clear()
+    results = run_loop(run_module, cfd_tunnel, names("a", "b", "c"), reads=LoopReads())
+    assert [r["changed"] for r in results] == [True] * 3
+    assert [(r["method"], r["status"]) for r in run_module.requests()] == [("GET", 200)] + [("POST", 200)] * 3
+    assert len(waited) == 1 and 25 < waited[0] <= 30  # before b's POST: one left, the reserve
 
 
 # ---- private networks ---------------------------------------------------------------------
