@@ -286,8 +286,8 @@ def wait_for_whole_budget(control):
 
 def scale_phase(control, workdir, env, inventory, phase, number):
     name, tasks, hosts, more_goals = phase
-    path = write(workdir, "scale-%d" % number, SCALE_PLAY % dict(name=name, hosts=hosts, items=SCALE_ITEMS, hostnames=SCALE_HOSTNAMES,
-                                                               tasks=SCALE_TASKS[tasks]))
+    play = SCALE_PLAY % dict(name=name, hosts=hosts, items=SCALE_ITEMS, hostnames=SCALE_HOSTNAMES, tasks=SCALE_TASKS[tasks])
+    path = write(workdir, "scale-%d" % number, play)
     wait_for_whole_budget(control)
     control.clear_requests()
     started = time.monotonic()
@@ -341,8 +341,8 @@ def scale(execution_path):
     print("\nScale: %d hosts, %d forks, %d objects per host per looped task, %d hostnames in one task; the %s path;\n"
           "request budget %d per %d s (floor = requests / %.0f per s); each phase starts with the whole budget.\n"
           % (SCALE_HOSTS, SCALE_HOSTS, SCALE_ITEMS, SCALE_HOSTNAMES, execution_path, QUOTA, WINDOW, QUOTA / float(WINDOW)))
-    print("%-22s %6s %5s %8s %6s %6s %8s %8s %5s  %s" % ("phase", "failed", "429", "requests", "reads", "writes", "wall s",
-                                                      "floor s", "goals", "reads by kind"))
+    print("%-22s %6s %5s %8s %6s %6s %8s %8s %5s  %s"
+          % ("phase", "failed", "429", "requests", "reads", "writes", "wall s", "floor s", "goals", "reads by kind"))
     for row in rows:
         print("%-22s %6d %5d %8d %6d %6d %8.1f %8.1f %5s  %s" % (
             row["name"], row["failed"], row["limited"], row["requests"], sum(row["reads"].values()), row["writes"],

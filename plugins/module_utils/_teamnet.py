@@ -31,8 +31,8 @@ def routes_removal(client, account_id, tunnel_id):
     for template, kind in ((ROUTES_PATH, "network"), (HOSTNAME_ROUTES_PATH, "hostname")):
         collection = template.format(account_id=account_id)
         routes = live_objects(client, client.loop_reads, collection, {"tunnel_id": tunnel_id, "is_deleted": "false"},
-                        lambda route: route.get("tunnel_id") == tunnel_id and not route.get("deleted_at"),
-                        Collection.live_filter, unique=False)
+                              lambda route: route.get("tunnel_id") == tunnel_id and not route.get("deleted_at"),
+                              Collection.live_filter, unique=False)
         for route in routes:
             item = {"id": route["id"], "kind": kind, kind: route.get(kind)}
             if kind == "network":

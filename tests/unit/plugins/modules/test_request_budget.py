@@ -71,8 +71,8 @@ class World(object):
 
     def hostname_routes(self):
         for n, tunnel in enumerate(self.tunnels()):
-            self.api.post(path(self.emulator, "zerotrust/routes/hostname"), {"hostname": "t-%d.corp.internal" % n,
-                                                                            "tunnel_id": tunnel["id"]})
+            self.api.post(path(self.emulator, "zerotrust/routes/hostname"),
+                          {"hostname": "t-%d.corp.internal" % n, "tunnel_id": tunnel["id"]})
 
     def records(self):
         zone = self.api.get("/zones", {"name": "example.com"})[0]
