@@ -18,10 +18,24 @@ two tasks per tunnel for ensure and delete: look up, then write), and as floors 
 Run from the repo root after ``make bootstrap``:
 
     .venv/bin/python scripts/benchmark.py [--tunnels 200] [--rounds 1]
+
+``--scale`` runs the large-account scenario instead, against the emulator with the live request
+budget (120 requests per 30 s, Cloudflare's 1,200 per 5 minutes scaled down): 5 local hosts and 5
+forks, each host ensuring 30 tunnels in one looped task, the rerun, then 30 routes each and the
+rerun, then the teardown with ``delete_routes``; then one task publishing 500 hostnames of one
+zone and its rerun. For each phase it prints the tasks failed, the responses 429, the requests
+(reads by kind, writes), the wall time and the floor (requests / rate), and checks the goals: no
+failure, no 429, a rerun reads each kind of object at most once per host and writes nothing, wall
+time <= 1.3 x floor + 10 s, and the 500 hostnames take at most 10 reads. Each phase starts when the
+budget is whole again (the script waits for the window to reset), as a play on an idle account would.
+
+    .venv/bin/python scripts/benchmark.py --scale [--scale-path inprocess|module]
 """
 
 import argparse
+import collections
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -187,11 +201,166 @@ def one_round(control, workdir, env, count, numbers):
             print("  %-9s %-7s %5d requests %7.1f s" % (implementation, job, len(control.requests()), seconds), flush=True)
 
 
+# ---- the large-account scenario (--scale) ----------------------------------------------------
+SCALE_HOSTS = 5
+SCALE_ITEMS = 30
+SCALE_HOSTNAMES = 500
+QUOTA, WINDOW = 120, 30  # the live 1,200 per 300 s, scaled down as the emulator's tests use it
+
+SCALE_PLAY = """\
+- name: %(name)s
+  hosts: %(hosts)s
+  gather_facts: false
+  vars:
+    names: "{{ range(%(items)d) | map('string') | map('regex_replace', '^', 'scale-' ~ inventory_hostname ~ '-') | list }}"
+    host_number: "{{ groups['scale'].index(inventory_hostname) }}"
+    shops: "{{ range(%(hostnames)d) | map('string') | map('regex_replace', '^', 'shop-') | map('regex_replace', '$', '.example.com') | list }}"
+  tasks:
+%(tasks)s"""
+
+SCALE_TASKS = {
+    "tunnels": """\
+    - name: Ensure thirty tunnels
+      edgeops.cloudflare.cfd_tunnel:
+        name: "{{ item }}"
+        config_src: cloudflare
+      loop: "{{ names }}"
+""",
+    "routes": """\
+    - name: Route a network through each tunnel
+      edgeops.cloudflare.tunnel_route:
+        network: "10.{{ host_number }}.{{ index }}.0/24"
+        tunnel: "{{ item }}"
+      loop: "{{ names }}"
+      loop_control:
+        index_var: index
+""",
+    "teardown": """\
+    - name: Delete the tunnels with their routes
+      edgeops.cloudflare.cfd_tunnel:
+        name: "{{ item }}"
+        state: absent
+        delete_routes: true
+      loop: "{{ names }}"
+""",
+    "publish": """\
+    - name: The shops' tunnel
+      edgeops.cloudflare.cfd_tunnel:
+        name: shops
+        config_src: cloudflare
+    - name: Publish every shop, with its DNS record
+      edgeops.cloudflare.cfd_tunnel_config:
+        name: shops
+        dns: true
+        ingress: >-
+          {{ shops | map('regex_replace', '^', '{"hostname": "') | map('regex_replace', '$', '", "service": "http://localhost:8080"}')
+          | map('from_json') | list }}
+""",
+}
+
+# (phase, tasks, hosts, goals beyond "no failure, no 429, wall time <= 1.3 x floor + 10 s"): "rerun" is one read
+# at most per host of each kind of object listed and no write; "reads" at most that many reads
+SCALE_PHASES = (
+    ("ensure tunnels", "tunnels", "scale", {}),
+    ("rerun tunnels", "tunnels", "scale", {"rerun": ("cfd_tunnel",)}),
+    ("ensure routes", "routes", "scale", {}),
+    ("rerun routes", "routes", "scale", {"rerun": ("cfd_tunnel", "teamnet/virtual_networks", "teamnet/routes")}),
+    ("teardown", "teardown", "scale", {}),
+    ("publish %d hostnames" % SCALE_HOSTNAMES, "publish", "localhost", {"reads": 10}),
+    ("rerun publish", "publish", "localhost", {"reads": 10, "writes": 0}),
+)
+
+
+def kind(path):
+    """The kind of object a request's path reads: cfd_tunnel, teamnet/routes, zones/*/dns_records, ..."""
+    path = re.sub(r"^/accounts/[0-9a-f]{32}/", "", path)
+    return re.sub(r"[0-9a-f]{32}|[0-9a-f-]{36}", "*", path)
+
+
+def wait_for_whole_budget(control):
+    """Sleep until the request budget's window has reset (an idle account), as real time passes."""
+    status = control.ratelimit()
+    if status["remaining"] < status["quota"] or status["blocked"]:
+        time.sleep(status["reset"] + 0.5)
+
+
+def scale_phase(control, workdir, env, inventory, phase, number):
+    name, tasks, hosts, more_goals = phase
+    play = SCALE_PLAY % dict(name=name, hosts=hosts, items=SCALE_ITEMS, hostnames=SCALE_HOSTNAMES, tasks=SCALE_TASKS[tasks])
+    path = write(workdir, "scale-%d" % number, play)
+    wait_for_whole_budget(control)
+    control.clear_requests()
+    started = time.monotonic()
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "--forks", str(SCALE_HOSTS),
+                           path], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
+    seconds = time.monotonic() - started
+    failed = sum(int(n) for n in re.findall(r"\sfailed=(\d+)", proc.stdout))
+    if proc.returncode != 0 and not failed:
+        sys.stdout.write(proc.stdout[-4000:])
+        raise SystemExit("phase %r: ansible-playbook failed" % name)
+    log = control.requests()
+    reads = collections.Counter(kind(r["path"]) for r in log if r["method"] == "GET")
+    writes = sum(1 for r in log if r["method"] != "GET")
+    limited = sum(1 for r in log if r["status"] == 429)
+    floor = len(log) * WINDOW / float(QUOTA)
+    goals = [failed == 0, limited == 0, seconds <= 1.3 * floor + 10]
+    if "rerun" in more_goals:
+        goals += [writes == 0, set(reads) <= set(more_goals["rerun"]), all(count <= SCALE_HOSTS for count in reads.values())]
+    if "reads" in more_goals:
+        goals.append(sum(reads.values()) <= more_goals["reads"])
+    if "writes" in more_goals:
+        goals.append(writes <= more_goals["writes"])
+    return dict(name=name, failed=failed, limited=limited, requests=len(log), reads=reads, writes=writes, seconds=seconds,
+                floor=floor, met=all(goals))
+
+
+def scale(execution_path):
+    """The large-account scenario; returns 0 when every goal is met."""
+    server = EmulatorServer().start()
+    control = EmulatorControl(server.root_url)
+    workdir = tempfile.mkdtemp(prefix="edgeops-scale-")
+    inventory = os.path.join(workdir, "inventory")
+    with open(inventory, "w", encoding="utf-8") as handle:
+        handle.write("[scale]\n%s\n\n[all:vars]\nansible_connection=local\nansible_python_interpreter=%s\n"
+                     % ("\n".join("host%d" % n for n in range(1, SCALE_HOSTS + 1)), sys.executable))
+        handle.write("\n[local]\nlocalhost\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collection_tree(workdir), CLOUDFLARE_BASE_URL=server.base_url,
+               CLOUDFLARE_ACCOUNT_ID=server.account_id, CLOUDFLARE_API_TOKEN=server.config["write_token"], ANSIBLE_NOCOLOR="1",
+               EDGEOPS_CLOUDFLARE_EXECUTION=execution_path)
+    rows = []
+    try:
+        control.reset()
+        control.rate_limit(QUOTA, WINDOW)
+        for number, phase in enumerate(SCALE_PHASES):
+            row = scale_phase(control, workdir, env, inventory, phase, number)
+            rows.append(row)
+            print("  %-22s %4d requests %7.1f s" % (row["name"], row["requests"], row["seconds"]), flush=True)
+    finally:
+        server.stop()
+    print("\nScale: %d hosts, %d forks, %d objects per host per looped task, %d hostnames in one task; the %s path;\n"
+          "request budget %d per %d s (floor = requests / %.0f per s); each phase starts with the whole budget.\n"
+          % (SCALE_HOSTS, SCALE_HOSTS, SCALE_ITEMS, SCALE_HOSTNAMES, execution_path, QUOTA, WINDOW, QUOTA / float(WINDOW)))
+    print("%-22s %6s %5s %8s %6s %6s %8s %8s %5s  %s"
+          % ("phase", "failed", "429", "requests", "reads", "writes", "wall s", "floor s", "goals", "reads by kind"))
+    for row in rows:
+        print("%-22s %6d %5d %8d %6d %6d %8.1f %8.1f %5s  %s" % (
+            row["name"], row["failed"], row["limited"], row["requests"], sum(row["reads"].values()), row["writes"],
+            row["seconds"], row["floor"], "met" if row["met"] else "MISSED",
+            ", ".join("%s %d" % item for item in sorted(row["reads"].items()))))
+    return 0 if all(row["met"] for row in rows) else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tunnels", type=int, default=200, help="how many tunnels (default 200)")
     parser.add_argument("--rounds", type=int, default=1, help="how many interleaved rounds (default 1)")
+    parser.add_argument("--scale", action="store_true", help="run the large-account scenario instead")
+    parser.add_argument("--scale-path", choices=("inprocess", "module"), default="inprocess",
+                        help="the execution path of the scale scenario (default inprocess)")
     args = parser.parse_args()
+    if args.scale:
+        return scale(args.scale_path)
 
     server = EmulatorServer().start()
     control = EmulatorControl(server.root_url)

@@ -239,10 +239,12 @@ def lower(value, option):
 
 # ---- declarations ------------------------------------------------------------------------------
 class AccessCollection(Collection):
-    """What Access objects share: no soft delete (nothing to filter out), lists paged by PER_PAGE."""
+    """What Access objects share: no soft delete (nothing to filter out), lists paged by PER_PAGE, names the
+    API is not known to keep unique."""
 
     live_filter = {}
     per_page = PER_PAGE
+    unique_key = False
 
 
 class IdentityProvider(AccessCollection):

@@ -10,6 +10,7 @@ no module ever builds a request, parses an envelope or sleeps by itself.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import json
 import math
 import random
@@ -277,6 +278,19 @@ def shown_url(url):
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+def page_size(result_info, per_page):
+    """The page size a list used: ``per_page`` as asked, unless the API says it paged by less."""
+    reported = result_info.get("per_page")
+    return reported if isinstance(reported, int) and 0 < reported < per_page else per_page
+
+
+def more_pages(result_info, seen, per_page, count):
+    """Whether a list has items after the ``seen`` ones: not after a short page (see :func:`page_size`),
+    nor once ``total_count`` items came."""
+    total = result_info.get("total_count")
+    return 0 < count >= page_size(result_info, per_page) and (total is None or seen < total)
+
+
 class CloudflareClient(object):
     """Talks to the Cloudflare v4 API over one requests.Session.
 
@@ -301,6 +315,8 @@ class CloudflareClient(object):
         # True when the last call was sent again after an attempt that may have been applied, so
         # callers can tell their own repeated write from someone else's change.
         self.repeated = False
+        # The listings a looped task's items share (_loop.LoopReads), on the in-process path only.
+        self.loop_reads = None
         self.session = requests.Session()
         # Retries are ours alone: urllib3 must never repeat a request behind our back.
         adapter = HTTPAdapter(max_retries=0)
@@ -314,6 +330,9 @@ class CloudflareClient(object):
         elif api_email and api_key:
             self.session.headers["X-Auth-Email"] = api_email
             self.session.headers["X-Auth-Key"] = api_key
+        # Who reads what: the API and the credentials (hashed), so that nothing read with one is served to another.
+        credentials = "\n".join(self.session.headers.get(h, "") for h in ("Authorization", "X-Auth-Email", "X-Auth-Key"))
+        self.reader = hashlib.sha256(("%s\n%s" % (self.base_url, credentials)).encode("utf-8")).hexdigest()
 
     def backoff(self, attempt):
         """Exponential backoff with jitter for the given 1-based attempt."""
@@ -454,24 +473,29 @@ class CloudflareClient(object):
                 self.sleep(self.backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def paginate(self, path, params=None, per_page=MAX_PER_PAGE):
-        """Yield every item of a paged list, stopping at total_count or a short page."""
+    def list_page(self, path, params=None, page=1, per_page=MAX_PER_PAGE):
+        """One page of a list endpoint: ``(items, result_info)`` (``{}`` when the API sends none)."""
         query = dict(params or {})
+        query.update(page=page, per_page=per_page)
+        body = self.envelope("GET", path, params=query)
+        return body.get("result") or [], body.get("result_info") or {}
+
+    def paginate(self, path, params=None, per_page=MAX_PER_PAGE):
+        """Yield every item of a paged list, stopping at a short page or total_count."""
         page = 1
         seen = 0
         while True:
-            query.update(page=page, per_page=per_page)
-            body = self.envelope("GET", path, params=query)
-            items = body.get("result") or []
+            items, info = self.list_page(path, params, page, per_page)
             yield from items
             seen += len(items)
-            info = body.get("result_info") or {}
-            total = info.get("total_count")
-            # A server that pages by less than we asked says so in per_page: a page of that size is full.
-            size = info.get("per_page") if isinstance(info.get("per_page"), int) and 0 < info.get("per_page") < per_page else per_page
-            if not items or len(items) < size or (total is not None and seen >= total):
+            if not more_pages(info, seen, per_page, len(items)):
                 return
             page += 1
+
+    def first_page(self, path, params=None, per_page=MAX_PER_PAGE):
+        """The first page of a list: ``(items, complete)``, complete when nothing is left for later pages."""
+        items, info = self.list_page(path, params, 1, per_page)
+        return items, not more_pages(info, len(items), per_page, len(items))
 
     def _unwrap(self, method, path, response):
         try:

@@ -170,12 +170,14 @@ def explain(exc, params):
     return exc
 
 
-def execute(task, params, check_mode=False, diff=False, environ=None):
+def execute(task, params, check_mode=False, diff=False, environ=None, loop_reads=None):
     """Run a task's work on validated parameters; returns (result, secret values to hide).
 
     Never raises for a failure the user can act on: it comes back as ``failed`` with ``msg`` and,
     for API errors, the structured ``failure``. Every secret (credentials, secrets the task gave
     or generated) is scrubbed from the result in every form it could take in a message.
+    ``loop_reads`` (``_loop.LoopReads``) are the listings the items of a looped task share; only the
+    in-process path has them.
     """
     environ = os.environ if environ is None else environ
     params = dict(params)
@@ -189,6 +191,9 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
         credentials = resolve_credentials(params, environ)
         secrets.update(value for key, value in credentials.items() if key != "api_email" and value)
         client = new_client(params, credentials)
+        if loop_reads is not None:
+            client.loop_reads = loop_reads
+            client.budget = loop_reads.budget(client)
         try:
             work = task.work(client, params, check_mode, diff)
             result = work.run()
@@ -199,6 +204,8 @@ def execute(task, params, check_mode=False, diff=False, environ=None):
     except CloudflareError as exc:
         exc = explain(exc, params)
         result = dict(failed=True, msg=str(exc), failure=exc.to_dict())
+    if loop_reads is not None and result.get("failed"):
+        loop_reads.forget()  # a failed item may have written what the shared listings do not show
     if work is not None:
         secrets.update(work.secrets)
         if result.get("failed"):

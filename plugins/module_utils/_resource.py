@@ -39,6 +39,18 @@ def not_found(exc):
     return isinstance(exc, CloudflareError) and exc.status == 404
 
 
+def live_objects(client, reads, path, query, keep, live_filter, unique=True, per_page=None):
+    """The live objects of ``path`` for which ``keep(obj)`` holds. The items of a looped task share one
+    listing of each collection (``reads``: ``client.loop_reads``, in-process only, see ``_loop``); without
+    it, or when it cannot tell, the API is asked with ``query``, its filter. ``unique``: at most one can
+    match. ``per_page`` None leaves the page size to the client."""
+    found = reads.find(client, path, dict(live_filter), keep, unique, per_page) if reads is not None else None
+    if found is None:
+        pages = client.paginate(path, query, per_page=per_page) if per_page else client.paginate(path, query)
+        found = [obj for obj in pages if keep(obj)]
+    return found
+
+
 class Step(object):
     """A planned side effect: what it will do (``items``, reported under ``report``) and how.
 
@@ -251,10 +263,11 @@ class Work(object):
                                                                      value, self.params["account_id"]), not_found=True)
 
     def objects(self, target):
-        """Every object of ``target`` (a Collection class), listed once per task."""
+        """Every object of ``target`` (a Collection class), listed once per task (in-process, once per loop)."""
         if target not in self.indexes:
             other = target(self.client, dict(account_id=self.params["account_id"]), self.check_mode)
-            self.indexes[target] = list(self.listed(other.collection, dict(other.live_filter), other.per_page))
+            self.indexes[target] = live_objects(self.client, other.shared_reads(), other.collection, dict(other.live_filter),
+                                                lambda obj: True, other.live_filter, unique=False, per_page=other.per_page)
         return self.indexes[target]
 
     def listed(self, path, query, per_page=None):
@@ -335,6 +348,8 @@ class Collection(Work):
     create_only = ()         # options that only creation can set; a mismatch later fails
     updatable = ()           # options PATCHed when they differ
     write_only = ()          # WriteOnly options
+    fresh_options = ()       # options that need the object as the API has it now, not a loop's snapshot of it
+    unique_key = True        # the API refuses a second live object with the same key (a partial listing can find it)
     issued = None            # Issued: a secret the API makes (on create and rotation) and returns once
     per_page = None          # page size of the list calls (None: the client's largest)
     # How an update is sent: ``update_method`` with the changed fields, or (``replaces``) a PUT of the
@@ -513,6 +528,11 @@ class Collection(Work):
         return "/".join((self.collection, obj_id) + more)
 
     def get_by_id(self, obj_id):
+        # In a loop, a live object is in the shared listing; one that is not (deleted ones stay readable by id) is asked for.
+        reads = self.shared_reads()
+        found = reads.find(self.client, self.collection, dict(self.live_filter), lambda obj: obj.get("id") == obj_id) if reads else None
+        if found:
+            return found[0]
         try:
             return self.client.get(self.item_path(obj_id))
         except CloudflareError as exc:
@@ -530,10 +550,32 @@ class Collection(Work):
         """Whether a listed object has the task's natural key (the API filter may be looser)."""
         return all(self.current_value(obj, option) == self.wanted_value(option) for option in self.key)
 
-    def find_by_key(self):
-        """The one live object with the task's natural key, or None; several is an error."""
-        matches = [obj for obj in self.listed(self.collection, self.lookup_query(), self.per_page)
-                   if self.matches(obj) and not obj.get("deleted_at")]
+    def shared_reads(self):
+        """The listings a loop's items share (None without a loop, or when a ``fresh_options`` option is set)."""
+        if any(self.params.get(option) for option in self.fresh_options):
+            return None
+        return self.client.loop_reads
+
+    def live(self, query, keep, unique=True, shared=True):
+        """The live objects of the collection for which ``keep(obj)`` holds (see :func:`live_objects`);
+        ``shared=False`` asks the API even in a loop."""
+        return live_objects(self.client, self.shared_reads() if shared else None, self.collection, query, keep,
+                            self.live_filter, unique, self.per_page)
+
+    def wrote(self, obj_id, answer=None, deleted=False):
+        """Keep a loop's shared listing current with this task's own write (the API's answer, or a delete)."""
+        reads = self.client.loop_reads
+        if reads is not None:
+            if deleted:
+                reads.deleted(self.client, self.collection, obj_id)
+            else:
+                reads.wrote(self.client, self.collection, obj_id, answer)
+        return answer
+
+    def find_by_key(self, shared=True):
+        """The one live object with the task's natural key, or None; several is an error. ``shared=False``
+        asks the API even in a loop (after a create conflict, which says the loop's listing missed it)."""
+        matches = self.live(self.lookup_query(), lambda obj: self.matches(obj) and not obj.get("deleted_at"), self.unique_key, shared)
         if len(matches) > 1:
             raise ModuleError("%d live %ss have %s (ids: %s); pass id to choose one."
                               % (len(matches), self.noun, self.describe(), ", ".join(o.get("id", "?") for o in matches)))
@@ -623,8 +665,10 @@ class Collection(Work):
         if self.check_mode:
             return predicted
         if self.replaces:
-            return self.client.put(self.item_path(current["id"]), self.sendable(self.replacement(current, body))) or current
-        return getattr(self.client, self.update_method)(self.item_path(current["id"]), self.sendable(body)) or current
+            answer = self.client.put(self.item_path(current["id"]), self.sendable(self.replacement(current, body)))
+        else:
+            answer = getattr(self.client, self.update_method)(self.item_path(current["id"]), self.sendable(body))
+        return self.wrote(current["id"], answer) or current
 
     # ---- issued secrets ----------------------------------------------------------------
     def take_issued(self, obj):
@@ -656,7 +700,7 @@ class Collection(Work):
             obj = self.predict_created(body)
             self.changed = True
         else:
-            obj, outcome = self.client.create_once(self.collection, self.sendable(body), self.find_by_key)
+            obj, outcome = self.client.create_once(self.collection, self.sendable(body), lambda: self.find_by_key(shared=False))
             if self.issued is not None:
                 self.issued_now = True
                 obj = self.take_issued(obj)
@@ -664,6 +708,7 @@ class Collection(Work):
                     self.warnings.append("The %s of %s %s was lost with the create response; rotated it to get one."
                                          % (self.issued.field.replace("_", " "), self.noun, self.describe()))
                     obj = self.rotate(obj)
+            self.wrote(obj.get("id"), obj)  # without the issued secret
             if outcome == "adopted":
                 self.warnings.append("A live %s with %s already existed when this task tried to create it "
                                      "(created concurrently?); adopted %s." % (self.noun, self.describe(), obj.get("id")))
@@ -695,7 +740,7 @@ class Collection(Work):
         if not body:
             return obj
         try:
-            return self.client.patch(self.item_path(obj["id"]), body) or obj
+            return self.wrote(obj["id"], self.client.patch(self.item_path(obj["id"]), body)) or obj
         except CloudflareError as exc:
             extra = {"failure": exc.to_dict(), self.result_key: self.view(obj)}
             raise self.failed("%s %r was created (id %s) but setting its %s failed: %s. It runs with a value Cloudflare "
@@ -720,6 +765,7 @@ class Collection(Work):
         try:
             # Gone in the meantime (deleted with its parent, or by someone else) is what we wanted.
             answer = self.client.delete(self.item_path(current["id"]), params=self.delete_query(), missing_ok=True)
+            self.wrote(current["id"], deleted=True)
             # Some APIs answer a delete with the object, others with its id only ({id}).
             return dict(current, **answer) if isinstance(answer, dict) else current
         except CloudflareError as exc:

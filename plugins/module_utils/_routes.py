@@ -42,9 +42,15 @@ class VirtualNetwork(Collection):
 
     def current_default(self):
         """The account's default network (every account has one)."""
-        found = [v for v in self.client.paginate(self.collection, {"is_default_network": "true", "is_deleted": "false"})
-                 if is_default(v) and not v.get("deleted_at")]
+        found = self.live({"is_default_network": "true", "is_deleted": "false"},
+                          lambda vnet: is_default(vnet) and not vnet.get("deleted_at"))
         return found[0] if found else None
+
+    def wrote(self, obj_id, answer=None, deleted=False):
+        # A new default network un-defaults the previous one: a loop's listing of them is read again.
+        if answer and is_default(answer) and self.client.loop_reads is not None:
+            self.client.loop_reads.forget(self.client, self.collection)
+        return super(VirtualNetwork, self).wrote(obj_id, answer, deleted)
 
     def changes(self, current):
         if self.params.get("is_default_network") is False and is_default(current):

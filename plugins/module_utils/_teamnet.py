@@ -10,7 +10,7 @@ planned as a Step before the tunnel is deleted.
 from __future__ import annotations
 
 from ._common import hostname
-from ._resource import Step
+from ._resource import Collection, Step, live_objects
 
 ROUTES_PATH = "/accounts/{account_id}/teamnet/routes"
 HOSTNAME_ROUTES_PATH = "/accounts/{account_id}/zerotrust/routes/hostname"
@@ -30,18 +30,21 @@ def routes_removal(client, account_id, tunnel_id):
     found = []
     for template, kind in ((ROUTES_PATH, "network"), (HOSTNAME_ROUTES_PATH, "hostname")):
         collection = template.format(account_id=account_id)
-        for route in client.paginate(collection, {"tunnel_id": tunnel_id, "is_deleted": "false"}):
-            if route.get("tunnel_id") != tunnel_id or route.get("deleted_at"):
-                continue
+        routes = live_objects(client, client.loop_reads, collection, {"tunnel_id": tunnel_id, "is_deleted": "false"},
+                              lambda route: route.get("tunnel_id") == tunnel_id and not route.get("deleted_at"),
+                              Collection.live_filter, unique=False)
+        for route in routes:
             item = {"id": route["id"], "kind": kind, kind: route.get(kind)}
             if kind == "network":
                 item["virtual_network_id"] = route.get("virtual_network_id")
-            found.append(("%s/%s" % (collection, route["id"]), item))
+            found.append((collection, item))
 
     def apply():
-        for path, _item in found:
-            client.delete(path, missing_ok=True)  # a CIDR route may have gone with its tunnel (404/1015)
+        for collection, item in found:
+            client.delete("%s/%s" % (collection, item["id"]), missing_ok=True)  # a CIDR route may have gone with its tunnel
+            if client.loop_reads is not None:
+                client.loop_reads.deleted(client, collection, item["id"])
 
-    lines = sorted("%s %s" % (item["kind"], item[item["kind"]]) for _path, item in found)
-    return Step("routes_removed", [item for _path, item in found], apply,
+    lines = sorted("%s %s" % (item["kind"], item[item["kind"]]) for _collection, item in found)
+    return Step("routes_removed", [item for _collection, item in found], apply,
                 diff=({"routes": lines}, {"routes": []}) if found else None)

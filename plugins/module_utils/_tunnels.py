@@ -62,6 +62,7 @@ class CfdTunnel(TunnelResource):
     fields = TUNNEL_FIELDS
     create_only = ("config_src",)
     reports = ("connections_removed", "dns_records_removed", "routes_removed")
+    fresh_options = ("cleanup_connections",)  # its connections are decided from the tunnel's current conns_active_at
     forms = {"connector_id": uuid}
     readers = {"config_src": config_src_of}
 

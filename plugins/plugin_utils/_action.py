@@ -11,7 +11,8 @@ The in-process path returns what the module would have printed, built by ``_inpr
 with ansible-core's own argument validation and ``remove_values``.
 
 Each task is isolated: a new client and session per task, parameters and results copied
-through JSON, no change to ``os.environ`` or any module-level state.
+through JSON, no change to ``os.environ``. The one thing the items of a looped task share is the
+listings they read (``module_utils/_loop.py``), kept per task and host.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
 
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import REQUESTS_IMPORT_ERROR
+from ansible_collections.edgeops.cloudflare.plugins.module_utils._loop import LoopReads
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._module import CREDENTIAL_VARIABLES
 from ansible_collections.edgeops.cloudflare.plugins.plugin_utils._inprocess import plain, run_task
 
@@ -35,6 +37,11 @@ EXECUTION_VARIABLE = "edgeops_cloudflare_execution"
 EXECUTION_ENV = "EDGEOPS_CLOUDFLARE_EXECUTION"
 AUTO, MODULE, IN_PROCESS = "auto", "module", "inprocess"
 MODES = (AUTO, MODULE, IN_PROCESS)
+
+# The listings the items of a looped task share, by (task uuid, host). ansible-core forks a worker
+# process per host and task and runs every item of a loop in it, each with a new instance of this
+# plugin: only this process-wide table outlives an item, and it never holds another task's listings.
+LOOP_READS = {}
 
 
 class CloudflareAction(NormalAction):
@@ -89,6 +96,16 @@ class CloudflareAction(NormalAction):
                     key, ", ".join(CREDENTIAL_VARIABLES))
         return self.module_needed(self._task.args)
 
+    def loop_reads(self, task_vars):
+        """The listings this task's loop items share on this host; None for a task without a loop."""
+        if task_vars.get("ansible_loop_var") is None:
+            return None
+        key = (self._task._uuid, task_vars.get("inventory_hostname"))
+        if key not in LOOP_READS:
+            LOOP_READS.clear()  # a worker runs one task for one host: anything else here is over
+            LOOP_READS[key] = LoopReads()
+        return LOOP_READS[key]
+
     def inject_invocation(self, task_vars):
         # ansible-core 2.21 reports invocation only when INJECT_INVOCATION is on; before, always.
         if C.config.get_configuration_definition("INJECT_INVOCATION") is None:
@@ -113,7 +130,7 @@ class CloudflareAction(NormalAction):
         environ = dict(os.environ)
         environ.update(environment)
         return run_task(self.TASK, self._task.action, plain(self._task.args), bool(self._task.check_mode),
-                        bool(self._task.diff), environ, self.inject_invocation(task_vars))
+                        bool(self._task.diff), environ, self.inject_invocation(task_vars), loop_reads=self.loop_reads(task_vars))
 
 
 class SecretAction(CloudflareAction):

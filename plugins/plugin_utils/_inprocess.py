@@ -58,12 +58,14 @@ def module_output(result, params, no_log_values, warnings, deprecations, inject_
     return json.loads(json.dumps(result, default=_json_default))
 
 
-def run_task(task, module_name, args, check_mode=False, diff=False, environ=None, inject_invocation=True, kind="module"):
+def run_task(task, module_name, args, check_mode=False, diff=False, environ=None, inject_invocation=True, kind="module",
+             loop_reads=None):
     """Run a module's ``TASK`` on raw task arguments; returns what the module would print.
 
     Validation is ansible-core's ArgumentSpecValidator with the task's spec and constraints,
     with AnsibleModule's messages; then :func:`execute` and ``Task.main``'s handling of its
     result (warnings, failure), then ``_return_formatted``'s invocation and no_log scrubbing.
+    ``loop_reads`` are the listings the items of a looped task share (``_loop``).
     """
     validation = ArgumentSpecValidator(task.argument_spec, **task.constraints).validate(args)
     params = validation.validated_parameters
@@ -80,7 +82,7 @@ def run_task(task, module_name, args, check_mode=False, diff=False, environ=None
             msg = "Unsupported parameters for ({name}) {kind}: {msg}".format(name=module_name, kind=kind, msg=msg)
         result = dict(failed=True, msg=msg)
     else:
-        result, secrets = execute(task, params, check_mode, diff, environ)
+        result, secrets = execute(task, params, check_mode, diff, environ, loop_reads)
         no_log_values.update(secrets)
         warnings.extend(pop_warnings(result, no_log_values))
         if result.pop("failed", False):

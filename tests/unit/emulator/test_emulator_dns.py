@@ -99,3 +99,19 @@ def test_record_validation(api, zone):
     api.fail("POST", base, 400, 1001, json={"type": "TXT", "name": "a", "content": "x", "proxied": "yes"})
     api.fail("POST", base, 400, 1001, json={"type": "TXT", "name": "a", "content": "x", "tags": [1]})
     api.fail("GET", "/zones/%s/dns_records" % ("0" * 32), 404, 7003)
+
+
+def test_record_paging_follows_the_schema(api, zone):
+    """dns-records_per_page: default 100, 1 to 5,000,000 (cloudflare/api-schemas); page from 1."""
+    base = records(zone)
+    for n in range(105):
+        api.ok("POST", base, json={"type": "A", "name": "r%03d" % n, "content": "192.0.2.%d" % (n % 250)})
+    first, info = api.listing(base)
+    assert len(first) == 100 and info["per_page"] == 100 and info["total_count"] == 105
+    whole, info = api.listing(base, per_page=5000000)
+    assert len(whole) == 105 and info["count"] == 105 and info["per_page"] == 5000000
+    rest, info = api.listing(base, per_page=100, page=2)
+    assert [r["name"] for r in rest] == ["r%03d.example.com" % n for n in range(100, 105)] and info["page"] == 2
+    api.fail("GET", base, 400, 1001, params={"per_page": 5000001})
+    api.fail("GET", base, 400, 1001, params={"per_page": 0})
+    api.fail("GET", base, 400, 1001, params={"page": 0})

@@ -15,6 +15,7 @@ from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import (
     CloudflareClient,
     CloudflareError,
     CloudflareTransportError,
+    more_pages,
     parse_retry_after,
 )
 
@@ -89,6 +90,27 @@ def test_paginate_stops_at_total_count_on_an_exact_multiple(client, emulator):
     assert len(items) == 6
     pages = [r["query"].get("page") for r in emulator.control.requests()]
     assert pages == ["1", "2"]  # no third, empty page
+
+
+def test_first_page_says_whether_it_holds_everything(client, emulator):
+    for i in range(3):
+        create(client, emulator, "first-%d" % i)
+    items, complete = client.first_page(tunnels_path(emulator), {"is_deleted": "false"}, per_page=2)
+    assert [t["name"] for t in items] == ["first-0", "first-1"] and complete is False
+    items, complete = client.first_page(tunnels_path(emulator), {"is_deleted": "false"}, per_page=3)
+    assert len(items) == 3 and complete is True
+
+
+@pytest.mark.parametrize("result_info, seen, count, more", [
+    ({"per_page": 3, "total_count": 7}, 3, 3, True),
+    ({"per_page": 3, "total_count": 6}, 6, 3, False),      # total reached on a full page
+    ({"per_page": 3, "total_count": 7}, 7, 1, False),      # short page
+    ({"per_page": 100, "total_count": 250}, 100, 100, True),  # the API paged by fewer than asked for (1000)
+    ({}, 1000, 1000, True),                                 # nothing said: a full page asks for more
+    ({}, 999, 999, False),
+])
+def test_more_pages(result_info, seen, count, more):
+    assert more_pages(result_info, seen, 1000, count) is more
 
 
 def test_429_waits_for_retry_after_then_succeeds(client, emulator, sleeps):

@@ -89,6 +89,7 @@ def test_deleted_tunnel_with_the_same_name_is_ignored(run_module, emulator, api)
 def test_several_live_matches_fail_clearly(emulator, api):
     class TwoMatches(object):  # the API guarantees unique live names; this guards a broken promise
         retries = 0
+        loop_reads = None  # not in a loop
 
         def paginate(self, path, query):
             return iter([{"id": "a", "name": "dup"}, {"id": "b", "name": "dup"}])

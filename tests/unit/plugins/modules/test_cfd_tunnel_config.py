@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _dns
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel_config
 
 APP = {"hostname": "app.example.com", "service": "http://localhost:8080"}
@@ -427,6 +428,72 @@ def test_dns_only_change_is_reported_when_config_is_already_right(run_module, ap
     result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=rules(APP)))
     assert result["changed"] is True
     assert [w["method"] for w in run_module.writes()] == ["POST"]
+
+
+# ---- many hostnames: DNS read by zone -------------------------------------------------------
+
+def many(count, zone_name="example.com"):
+    return [{"hostname": "h%03d.%s" % (n, zone_name), "service": "http://localhost:%d" % (8000 + n)} for n in range(count)]
+
+
+def dns_reads(run_module):
+    """The query (paging left out) of each read of DNS records."""
+    return [dict((k, v) for k, v in (r["query"] or {}).items() if k not in ("page", "per_page"))
+            for r in run_module.requests("GET") if r["path"].endswith("/dns_records")]
+
+
+def test_many_hostnames_of_one_zone_are_read_with_one_listing_of_the_zone(run_module, api, emulator, tunnel):
+    args = dict(name="web", dns=True, ingress=many(40) + rules(DOCS))
+    result = run_module(cfd_tunnel_config, args)
+    assert result["changed"] is True and len(result["dns_records"]) == 41
+    # example.com once, whole (5,000 a page); dev.example.com holds one hostname: asked by name
+    assert dns_reads(run_module) == [{}, {"name": "docs.dev.example.com"}]
+    assert [r["query"]["per_page"] for r in run_module.requests() if r["path"].endswith("dns_records")
+            and r["method"] == "GET"] == ["5000", "1000"]
+    assert [w["method"] for w in run_module.writes()] == ["PUT"] + ["POST"] * 41
+    run_module.clear()
+    again = run_module(cfd_tunnel_config, args)
+    assert again["changed"] is False and run_module.writes() == []
+    assert len(run_module.requests()) == 5  # tunnel, configuration, zones, example.com, docs.dev.example.com
+    assert again["dns_records"] == [dict(r, action="unchanged") for r in result["dns_records"]]
+
+
+def test_a_zone_read_finds_conflicts_before_anything_is_written(run_module, api, emulator, tunnel):
+    zone_id = zone(api, "example.com")["id"]
+    api.post("/zones/%s/dns_records" % zone_id, {"type": "A", "name": "H002", "content": "192.0.2.2"})
+    api.post("/zones/%s/dns_records" % zone_id, {"type": "TXT", "name": "h004", "content": "mine"})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, dns_overwrite=True, ingress=many(5)))
+    assert result["failed"] is True and "h004.example.com" in result["msg"] and "TXT" in result["msg"]
+    assert run_module.writes() == [] and len(dns_reads(run_module)) == 1
+    run_module.clear()
+    replaced = run_module(cfd_tunnel_config, dict(name="web", dns=True, dns_overwrite=True, ingress=many(4)))
+    assert [r["action"] for r in replaced["dns_records"]] == ["created", "created", "replaced", "created"]
+    assert len(dns_reads(run_module)) == 1 and [r["type"] for r in records(api, "h002.example.com")] == ["CNAME"]
+
+
+def test_removing_many_hostnames_reads_their_zone_once(run_module, api, emulator, tunnel):
+    run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=many(6)))
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", state="absent", dns=True, ingress=many(6)))
+    assert [r["action"] for r in result["dns_records"]] == ["deleted"] * 6
+    assert dns_reads(run_module) == [{}]
+    assert records(api) == []
+
+
+@pytest.mark.parametrize("hostnames, reads", [
+    (4, [{}, {}, {}]),                                # 5 records, 2 a page: the other 2 pages are cheaper than 4 names
+    (2, [{}] + [{"name": "h%03d.example.com" % n} for n in range(2)]),  # 2 more pages cost as much as 2 names
+])
+def test_a_zone_of_many_pages_is_read_whole_only_when_that_is_cheaper(run_module, api, emulator, tunnel, monkeypatch, hostnames, reads):
+    monkeypatch.setattr(_dns, "ZONE_PAGE", 2)
+    zone_id = zone(api, "example.com")["id"]
+    for n in range(5):
+        api.post("/zones/%s/dns_records" % zone_id, {"type": "A", "name": "other%d" % n, "content": "192.0.2.%d" % n})
+    run_module.clear()
+    result = run_module(cfd_tunnel_config, dict(name="web", dns=True, ingress=many(hostnames)))
+    assert [r["action"] for r in result["dns_records"]] == ["created"] * hostnames
+    assert dns_reads(run_module) == reads
 
 
 # ---- faults during a multi-step change ----------------------------------------------------
