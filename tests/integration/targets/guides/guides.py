@@ -9,7 +9,7 @@ docs/docsite/extra-docs.yml lists (``.. code:: yaml``), in order. A block is
   ``ansible-playbook --syntax-check``; a play with neither (``module_defaults`` and the like) is the
   header of the task blocks after it;
 - tasks: added, as written, to a play of the last header (``hosts: localhost``, no facts, without one);
-  task blocks where every task has ``state: absent`` are the document's teardown;
+  task blocks and plays where every task has ``state: absent`` are the document's teardown;
 - anything else (role variables, a ``roles:`` excerpt) must be valid YAML.
 
 What runs, for each document, on an account the emulator has just reset: the setup with ``--check
@@ -109,7 +109,7 @@ class Document(object):
                         self.role_plays.append(play_text)
                         self.hosts.add(play["hosts"])
                     elif play.get("tasks"):
-                        self.add_play(play, play_text, self.setup)
+                        self.add_play(play, play_text, self.teardown if removes_only(play["tasks"]) else self.setup)
                     else:
                         header = play_text
             elif isinstance(data, list) and data and all(isinstance(item, dict) and "role" not in item for item in data):
