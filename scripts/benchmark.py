@@ -405,9 +405,10 @@ def main():
     for job in JOBS:
         inproc, module, uri = (per_item[(name, job)] for name in ("inprocess", "module", "uri"))
         print("%-8s %-16.3f %-16.3f %-16.3f" % (job, inproc[1] / uri[1], inproc[1] / module[1], module[1] / uri[1]))
-    same = all(per_item[("inprocess", job)][0] == per_item[("module", job)][0] for job in JOBS)
-    print("\nrequests per job identical on both execution paths: %s" % ("yes" if same else "NO"))
-    return 0 if same else 1
+    # The items of an in-process loop share their reads (one listing per task), so that path may send fewer.
+    frugal = all(per_item[("inprocess", job)][0] <= per_item[("module", job)][0] for job in JOBS)
+    print("\nin-process requests per job at most the module path's (loop items share reads): %s" % ("yes" if frugal else "NO"))
+    return 0 if frugal else 1
 
 
 if __name__ == "__main__":
