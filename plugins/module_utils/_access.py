@@ -299,7 +299,7 @@ class AccessServiceToken(AccessCollection):
 
     def explain_delete_failure(self, exc, current):
         if exc.status == 400 and (exc.has_code(12139) or "service_token_in_use" in str(exc)):
-            users = [p.get("name") for p in self.listed(AccessPolicy.path.format(**self.params), {}, PER_PAGE)
+            users = [p.get("name") for p in self.client.paginate(AccessPolicy.path.format(**self.params), {}, PER_PAGE)
                      if token_named(p, current["id"])]
             return exc.with_hint("Policies still name service token %r: %s. Take it out of them first "
                                  "(edgeops.cloudflare.access_policy), then delete it"
@@ -378,7 +378,7 @@ class AccessPolicy(AccessCollection):
         return []
 
     def in_use(self, current):
-        apps = [a for a in self.listed(AccessApplication.path.format(**self.params), {}, PER_PAGE)
+        apps = [a for a in self.client.paginate(AccessApplication.path.format(**self.params), {}, PER_PAGE)
                 if any(p.get("id") == current["id"] for p in a.get("policies") or [])]
         return ModuleError("%s %r is used by %d application(s): %s. Remove it from their policies first "
                            "(edgeops.cloudflare.access_application), or delete them; then delete the policy."

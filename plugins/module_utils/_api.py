@@ -480,8 +480,9 @@ class CloudflareClient(object):
         body = self.envelope("GET", path, params=query)
         return body.get("result") or [], body.get("result_info") or {}
 
-    def paginate(self, path, params=None, per_page=MAX_PER_PAGE):
-        """Yield every item of a paged list, stopping at a short page or total_count."""
+    def paginate(self, path, params=None, per_page=None):
+        """Yield every item of a paged list, stopping at a short page or total_count (``per_page`` None: the largest)."""
+        per_page = per_page or MAX_PER_PAGE
         page = 1
         seen = 0
         while True:

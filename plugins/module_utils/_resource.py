@@ -46,8 +46,7 @@ def live_objects(client, reads, path, query, keep, live_filter, unique=True, per
     match. ``per_page`` None leaves the page size to the client."""
     found = reads.find(client, path, dict(live_filter), keep, unique, per_page) if reads is not None else None
     if found is None:
-        pages = client.paginate(path, query, per_page=per_page) if per_page else client.paginate(path, query)
-        found = [obj for obj in pages if keep(obj)]
+        found = [obj for obj in client.paginate(path, query, per_page=per_page) if keep(obj)]
     return found
 
 
@@ -269,12 +268,6 @@ class Work(object):
             self.indexes[target] = live_objects(self.client, other.shared_reads(), other.collection, dict(other.live_filter),
                                                 lambda obj: True, other.live_filter, unique=False, per_page=other.per_page)
         return self.indexes[target]
-
-    def listed(self, path, query, per_page=None):
-        """Every item of a paged list; ``per_page`` None leaves the page size to the client."""
-        if per_page:
-            return self.client.paginate(path, query, per_page=per_page)
-        return self.client.paginate(path, query)
 
     def id_of(self, target, value, option):
         """The id that ``value`` (a UUID or a name of a ``target`` object, or a stand-in) stands for; a UUID costs
@@ -847,7 +840,7 @@ class Listing(Work):
         if self.names_planned():
             return self.assumed_items()
         per_page = self.per_page or (self.collection.per_page if self.collection else None)
-        items = [self.view(obj) for obj in self.listed(self.list_path(), self.query(), per_page)]
+        items = [self.view(obj) for obj in self.client.paginate(self.list_path(), self.query(), per_page)]
         return self.enrich(items)
 
     def names_planned(self):

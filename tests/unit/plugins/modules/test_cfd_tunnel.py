@@ -91,7 +91,7 @@ def test_several_live_matches_fail_clearly(emulator, api):
         retries = 0
         loop_reads = None  # not in a loop
 
-        def paginate(self, path, query):
+        def paginate(self, path, query, per_page=None):
             return iter([{"id": "a", "name": "dup"}, {"id": "b", "name": "dup"}])
 
     resource = CfdTunnel(TwoMatches(), dict(account_id=emulator.account_id, name="dup"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
+from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
 from ansible_collections.edgeops.cloudflare.plugins.modules import warp_connector_info
 
 FIELDS = {"id", "name", "account_tag", "status", "created_at", "deleted_at",
@@ -85,7 +85,7 @@ def test_time_filters(run_module, api, emulator):
 
 def test_pages_through_everything(run_module, api, emulator, monkeypatch):
     # pages of two instead of 1000, so that five objects take three real requests
-    monkeypatch.setattr(CloudflareClient.paginate, "__defaults__", (None, 2))
+    monkeypatch.setattr(_api, "MAX_PER_PAGE", 2)
     make(api, emulator, "p1", "p2", "p3", "p4", "p5")
     run_module.clear()
     result = run_module(warp_connector_info, dict(include_prefix="p"))
