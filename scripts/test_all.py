@@ -554,6 +554,16 @@ def phase_demo(tally):
     tally.check(not noisy, 'no demo venv command prints a %s%s' % (NOISE, ' (%s)' % noisy[0].strip() if noisy else ''))
 
 
+def role_failures(lines, most=10):
+    """The FAIL lines of tests/role/run.sh, each with the detail line under it."""
+    found = []
+    for number, line in enumerate(lines):
+        if line.startswith('FAIL '):
+            detail = lines[number + 1].strip() if number + 1 < len(lines) and lines[number + 1].startswith('     ') else ''
+            found.append(line + (' -- ' + detail if detail else ''))
+    return found[:most]
+
+
 def phase_role(tally, echo=True):
     """tests/role/run.sh (owned by the role tests), which prints its own 'N passed, N failed'.
 
@@ -571,12 +581,15 @@ def phase_role(tally, echo=True):
         if match:
             counts = match
     if counts is None:
-        tally.check(False, 'tests/role/run.sh printed no "N passed, N failed" line (exit %d)' % rc)
+        tally.check(False, 'tests/role/run.sh printed no "N passed, N failed" line (exit %d); its last lines: %s'
+                    % (rc, ' | '.join(line.strip() for line in lines[-8:])))
         return
     tally.passed += int(counts.group(1))
     tally.failed += int(counts.group(2))
     tally.skipped += int(counts.group(3) or 0)
     if int(counts.group(2)):
+        # the summary names each failure (CI may show only the summary), the log has the rest
+        tally.failures.extend(role_failures(lines))
         tally.failures.append('%s role test(s): see %s' % (counts.group(2), os.path.join(LOGS, 'role.log')))
     if rc != 0 and not int(counts.group(2)):
         tally.check(False, 'tests/role/run.sh exited %d but reported no failure' % rc)

@@ -73,7 +73,8 @@ boot_host() {
     echo "$nspawn_pid" >"$logfile.pid"
     echo "$name" >"$logfile.name"
     local leader="" state=""
-    for _ in $(seq 1 150); do
+    # up to 120 s: a few seconds on a quiet machine, far more while the other test phases run
+    for _ in $(seq 1 600); do
         if ! kill -0 "$nspawn_pid" 2>/dev/null; then
             log "systemd-nspawn for $name exited early:"; tail -n 20 "$logfile" >&2; return 1
         fi

@@ -3,7 +3,7 @@
   python poll_health.py poll URL TUNNEL_ID SAMPLES STOP_FILE PORT...
       polls until STOP_FILE exists (at most MAX_SECONDS), one JSON line per sample in SAMPLES
   python poll_health.py summary SAMPLES
-      prints {"samples", "seconds", "min_api", "min_serving", "ids_seen"} as JSON
+      prints {"samples", "unknown", "seconds", "min_api", "min_serving", "ids_seen"} as JSON
   python poll_health.py together SAMPLES ID...
       exits 0 when one sample's API list holds every ID
 
@@ -12,6 +12,9 @@ listed until its connections are cleaned up.
 - api: connectors the API lists with at least one connection not pending reconnect;
 - serving: those of them that a host also reports as its own live connector (/ready 200 on the
   host's metrics port; the test hosts share the harness's loopback).
+A sample where the API or a host did not answer in time (a loaded machine) is written as
+unknown and left out of the summary's minimums: a refused connection is "not serving", a
+timeout says nothing.
 """
 
 import json
@@ -27,18 +30,37 @@ INTERVAL = 0.2
 MAX_SECONDS = 600
 
 
+class NoAnswer(Exception):
+    """The API or a host did not answer within the timeout."""
+
+
 def api_serving(session, root, tunnel_id):
     url = "%s/client/v4/accounts/%s/cfd_tunnel/%s/connections" % (root, ACCOUNT, tunnel_id)
-    result = session.get(url, headers=HEADERS, timeout=5).json()["result"]
+    try:
+        result = session.get(url, headers=HEADERS, timeout=10).json()["result"]
+    except requests.Timeout as exc:
+        raise NoAnswer("API: %s" % exc) from exc
     return sorted(c["id"] for c in result if any(not conn.get("is_pending_reconnect") for conn in c.get("conns") or []))
 
 
 def host_connector(session, port):
     try:
-        resp = session.get("http://127.0.0.1:%s/ready" % port, timeout=2)
+        resp = session.get("http://127.0.0.1:%s/ready" % port, timeout=5)
+    except requests.Timeout as exc:
+        raise NoAnswer("port %s: %s" % (port, exc)) from exc
     except requests.RequestException:
         return None
     return resp.json().get("connectorId") if resp.status_code == 200 else None
+
+
+def sample(session, root, tunnel_id, ports):
+    try:
+        api = api_serving(session, root, tunnel_id)
+        hosts = {port: host_connector(session, port) for port in ports}
+    except NoAnswer as exc:
+        return {"unknown": str(exc)}
+    live = set(hosts.values()) - {None}
+    return {"api": api, "hosts": hosts, "serving": sorted(live.intersection(api))}
 
 
 def poll(root, tunnel_id, samples, stop_file, ports):
@@ -46,22 +68,26 @@ def poll(root, tunnel_id, samples, stop_file, ports):
     start = time.monotonic()
     with open(samples, "w", encoding="utf-8") as out:
         while not os.path.exists(stop_file) and time.monotonic() - start < MAX_SECONDS:
-            api = api_serving(session, root.rstrip("/"), tunnel_id)
-            hosts = {port: host_connector(session, port) for port in ports}
-            live = set(hosts.values()) - {None}
-            out.write(json.dumps({"t": round(time.monotonic() - start, 2), "api": api, "hosts": hosts,
-                                  "serving": sorted(live.intersection(api))}) + "\n")
+            row = sample(session, root.rstrip("/"), tunnel_id, ports)
+            row["t"] = round(time.monotonic() - start, 2)
+            out.write(json.dumps(row) + "\n")
             out.flush()
             time.sleep(INTERVAL)
 
 
-def summary(samples):
+def known_rows(samples):
     with open(samples, encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
+    return [r for r in rows if "unknown" not in r], len(rows)
+
+
+def summary(samples):
+    rows, written = known_rows(samples)
     if not rows:
         raise SystemExit("no samples in %s" % samples)
     print(json.dumps({
         "samples": len(rows),
+        "unknown": written - len(rows),
         "seconds": rows[-1]["t"],
         "min_api": min(len(r["api"]) for r in rows),
         "min_serving": min(len(r["serving"]) for r in rows),
@@ -70,9 +96,8 @@ def summary(samples):
 
 
 def together(samples, ids):
-    with open(samples, encoding="utf-8") as handle:
-        if not any(set(ids) <= set(json.loads(line)["api"]) for line in handle if line.strip()):
-            raise SystemExit("no sample lists all of %s" % ", ".join(ids))
+    if not any(set(ids) <= set(row["api"]) for row in known_rows(samples)[0]):
+        raise SystemExit("no sample lists all of %s" % ", ".join(ids))
 
 
 def main(argv):

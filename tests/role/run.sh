@@ -29,6 +29,35 @@ notrun() { NOTRUN=$((NOTRUN + 1)); printf 'NOT RUN %s: %s\n' "$1" "$2"; }
 # check NAME COMMAND...: one verified assertion group
 check() { local name="$1"; shift; local out; if out="$("$@" 2>&1)"; then pass "$name"; else fail "$name" "$(tail -n 5 <<<"$out")"; fi; }
 
+# ---------------------------------------------------------------- teardown
+declare -A LEADER=() PORT=()
+EMU_PID=""; WWW_PID=""; POLL_PID=""
+# stop_child PID: SIGTERM, then wait (at most 5 s, then SIGKILL): the emulator shuts down
+# gracefully, and the test runner counts a server still stopping as left running
+stop_child() {
+    [[ -n "$1" ]] && kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+# A step outside a check that fails stops the run (set -e); the EXIT trap still ends the output
+# with the summary line, the stop counted as a failure that names the line and the command.
+STOPPED_AT=""; SUMMARY_PRINTED=0
+trap 'STOPPED_AT="run.sh line $LINENO: $(sed -n "${LINENO}s/^ *//p" "${BASH_SOURCE[0]}") (last command: $BASH_COMMAND)"' ERR
+cleanup() {
+    local rc=$? h stopped_at="$STOPPED_AT"
+    stop_child "$POLL_PID"
+    for h in "${!LEADER[@]}"; do stop_host "$BUILD/$h.log" "${LEADER[$h]}"; done
+    stop_child "$EMU_PID"
+    stop_child "$WWW_PID"
+    if ((!SUMMARY_PRINTED)); then
+        fail "the harness stopped early (exit $rc)" "${stopped_at:-no failing command recorded}"
+        echo "$PASSED passed, $FAILED failed"
+        exit $((rc ? rc : 1))
+    fi
+}
+trap cleanup EXIT
+
 [[ $EUID -eq 0 ]] || { echo "run as root (systemd-nspawn, nsenter)"; exit 2; }
 
 # ---------------------------------------------------------------- tools
@@ -68,25 +97,7 @@ export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE
 export ANSIBLE_LOCAL_TEMP="$BUILD/ansible-tmp" ANSIBLE_HOME="$BUILD/ansible-home"
 PLAYBOOK="$VENV/bin/ansible-playbook"
 
-# ---------------------------------------------------------------- servers, hosts, teardown
-declare -A LEADER=() PORT=()
-EMU_PID=""; WWW_PID=""; POLL_PID=""
-# stop_child PID: SIGTERM, then wait (at most 5 s, then SIGKILL): the emulator shuts down
-# gracefully, and the test runner counts a server still stopping as left running
-stop_child() {
-    [[ -n "$1" ]] && kill "$1" 2>/dev/null || return 0
-    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-cleanup() {
-    local h
-    stop_child "$POLL_PID"
-    for h in "${!LEADER[@]}"; do stop_host "$BUILD/$h.log" "${LEADER[$h]}"; done
-    stop_child "$EMU_PID"
-    stop_child "$WWW_PID"
-}
-trap cleanup EXIT
+# ---------------------------------------------------------------- servers, hosts
 
 ASSET_ARCH="$("$HERE/build_artifacts.sh" "$BUILD/artifacts" "$V1" "$V2" "$VOLD" | tail -n 1)"
 sha() { cat "$BUILD/artifacts/www/releases/$1/cloudflared-linux-$ASSET_ARCH.sha256"; }
@@ -95,7 +106,8 @@ sha() { cat "$BUILD/artifacts/www/releases/$1/cloudflared-linux-$ASSET_ARCH.sha2
 EMU_PID=$!
 "$PY" "$HERE/serve.py" "$BUILD/artifacts/www" "$BUILD/www.port" &
 WWW_PID=$!
-for _ in $(seq 1 100); do [[ -s "$BUILD/emulator.port" && -s "$BUILD/www.port" ]] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [[ -s "$BUILD/emulator.port" && -s "$BUILD/www.port" ]] && break; sleep 0.1; done
+[[ -s "$BUILD/emulator.port" && -s "$BUILD/www.port" ]] || { echo "the emulator or the file server did not start in 60 s (see $BUILD/emulator.log)"; exit 1; }
 EMU="http://127.0.0.1:$(cat "$BUILD/emulator.port")"
 WWW="http://127.0.0.1:$(cat "$BUILD/www.port")"
 api() { "$PY" "$HERE/api.py" "$EMU" "$@"; }
@@ -183,13 +195,24 @@ secret_absent() { # FILE...: none of the tunnel tokens (current, earlier, legacy
         for f in "$@"; do if grep -qF -- "$(cat "$tok")" "$f"; then echo "token found in $f"; return 1; fi; done
     done
 }
-ready_json() { in_host "$1" python3 -c "import urllib.request,sys
-try:
-    r = urllib.request.urlopen('http://127.0.0.1:${2:-${PORT[$1]}}/ready', timeout=5); print(r.status, r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode())"; }
+# ready_json HOST [PORT]: "STATUS BODY" of the host's /ready; "000 <error>" when nothing answers.
+# A loaded machine (CI runs the other phases beside these tests) may take seconds to answer: a
+# timeout is tried again; a refused connection is not (the role returns once cloudflared is ready).
+ready_json() { in_host "$1" python3 -c "import socket, sys, urllib.error, urllib.request
+for attempt in range(3):
+    try:
+        r = urllib.request.urlopen('http://127.0.0.1:${2:-${PORT[$1]}}/ready', timeout=15); print(r.status, r.read().decode())
+    except urllib.error.HTTPError as e:
+        print(e.code, e.read().decode())
+    except (socket.timeout, TimeoutError) as e:
+        if attempt < 2:
+            continue
+        print('000', e)
+    except OSError as e:
+        print('000', e)
+    break" || echo "000 nsenter into $1 failed"; }
 connector_of() { ready_json "$1" "${2:-${PORT[$1]}}" | sed -n 's/.*"connectorId": *"\([0-9a-f-]*\)".*/\1/p'; }
-metrics_of() { in_host "$1" python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:${2:-${PORT[$1]}}/metrics', timeout=5).read().decode())"; }
+metrics_of() { in_host "$1" python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:${2:-${PORT[$1]}}/metrics', timeout=15).read().decode())"; }
 main_pid() { in_host "$1" systemctl show -P MainPID "${2:-cloudflared-main}"; }
 
 # ---------------------------------------------------------------- checks used per host
@@ -312,7 +335,9 @@ poll_start() {
     for _ in $(seq 1 50); do [[ -s "$BUILD/$1.samples" ]] && break; sleep 0.1; done
 }
 poll_stop() { touch "$BUILD/$1.stop"; wait "$POLL_PID" || true; POLL_PID=""; }
-poll_summary() { "$PY" "$HERE/poll_health.py" summary "$BUILD/$1.samples"; }
+# with no sample to sum up, zeros: the checks on them fail and say so, and the run goes on
+poll_summary() { "$PY" "$HERE/poll_health.py" summary "$BUILD/$1.samples" \
+    || echo '{"samples": 0, "unknown": 0, "seconds": 0, "min_api": 0, "min_serving": 0, "ids_seen": []}'; }
 json_field() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 api_connectors_are() { # TUNNEL ID...: the API's serving connectors are exactly these
     [ "$("$PY" "$HERE/api.py" "$EMU" connectors "$1" | sort | tr '\n' ' ')" = "$(shift; printf '%s\n' "$@" | sort | tr '\n' ' ')" ]
@@ -528,5 +553,6 @@ done
 
 echo "logs: $BUILD/*.log"
 ((NOTRUN == 0)) || echo "$NOTRUN not run (see NOT RUN lines)"
+SUMMARY_PRINTED=1
 echo "$PASSED passed, $FAILED failed"
 ((FAILED == 0))
