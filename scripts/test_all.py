@@ -457,8 +457,20 @@ class Emulator:
         return 'http://127.0.0.1:%s/client/v4' % port
 
     def __exit__(self, *_exc):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(10)
+        if not stop_group(self.process):
+            raise RuntimeError('the emulator did not stop on SIGTERM within 10 s (killed)')
+
+
+def stop_group(proc, seconds=10):
+    """SIGTERM to a process group; SIGKILL when it is still there after ``seconds``. Whether it stopped in time."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return False
 
 
 def readme_adhoc_commands():
@@ -549,8 +561,8 @@ def phase_demo(tally):
                 tally.check('"routes_removed": [' in text and '"network": "10.0.0.0/24"' in text,
                             "README ad-hoc command %d lists the route the tunnel's delete takes with it" % number)
     finally:
-        os.killpg(emulator.pid, signal.SIGTERM)
-        emulator.wait(10)
+        stopped = stop_group(emulator)
+    tally.check(stopped, 'make emulator stops on SIGTERM (as on Ctrl-C) within 10 s')
     tally.check(not noisy, 'no demo venv command prints a %s%s' % (NOISE, ' (%s)' % noisy[0].strip() if noisy else ''))
 
 

@@ -5,7 +5,7 @@ import json
 import os
 import signal
 import sys
-import threading
+import time
 
 from .server import EmulatorServer
 
@@ -27,10 +27,12 @@ def main(argv=None):
             parser.error("--config must hold a JSON object")
 
     server = EmulatorServer(config, host=args.host, port=args.port, verbose=args.verbose).start()
-    stop = threading.Event()
+    # The handler only appends to a list: an Event would take a lock that the main thread, waiting
+    # on that Event, may hold when the signal lands, and the process would never stop (seen here).
+    stopping = []
 
     def _stop(signum, frame):  # pylint: disable=unused-argument
-        stop.set()
+        stopping.append(signum)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -40,8 +42,8 @@ def main(argv=None):
             handle.write("%d\n" % server.bound_port)
         os.replace(tmp, args.port_file)
     print("Cloudflare API emulator listening on %s" % server.base_url, flush=True)
-    while not stop.wait(0.5):
-        pass
+    while not stopping:
+        time.sleep(0.2)
     server.stop()
     print("Cloudflare API emulator stopped", flush=True)
     return 0

@@ -264,7 +264,7 @@ class Connector:
         self.ready = False
         self.edge = None
         self.edge_settings = edge_settings()
-        self.stopping = threading.Event()
+        self.stopping = []  # signals received; a list, not an Event: see run()
 
     def metrics_text(self):
         lines = [
@@ -421,9 +421,10 @@ def cmd_run(app_flags, tunnel_flags, args):
     connector = Connector(settings, token_data, token)
     server = start_metrics(connector, settings.get("metrics"))
 
+    # The handler must take no lock: an Event's lock may be held by the main thread waiting on it
+    # when the signal lands, and the process would hang until systemd kills it.
     def _stop(signum, frame):  # pylint: disable=unused-argument
-        log("INF", "Initiating graceful shutdown due to signal %s ..." % signal.Signals(signum).name)
-        connector.stopping.set()
+        connector.stopping.append(signum)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -431,7 +432,9 @@ def cmd_run(app_flags, tunnel_flags, args):
         register(connector)
         log("INF", "Tunnel connected", connectorID=connector.connector_id)
         sd_notify("READY=1\nSTATUS=connected")
-        connector.stopping.wait()
+        while not connector.stopping:
+            time.sleep(0.2)
+        log("INF", "Initiating graceful shutdown due to signal %s ..." % signal.Signals(connector.stopping[0]).name)
     finally:
         unregister(connector)
         server.shutdown()
