@@ -480,11 +480,10 @@ class CloudflareClient(object):
         body = self.envelope("GET", path, params=query)
         return body.get("result") or [], body.get("result_info") or {}
 
-    def paginate(self, path, params=None, per_page=None):
-        """Yield every item of a paged list, stopping at a short page or total_count (``per_page`` None: the largest)."""
+    def paginate(self, path, params=None, per_page=None, page=1, seen=0):
+        """Yield every item of a paged list, stopping at a short page or total_count (``per_page`` None: the largest);
+        from ``page`` on, when the ``seen`` items before it were read already."""
         per_page = per_page or MAX_PER_PAGE
-        page = 1
-        seen = 0
         while True:
             items, info = self.list_page(path, params, page, per_page)
             yield from items

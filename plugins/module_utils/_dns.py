@@ -107,13 +107,7 @@ class TunnelDns(object):
         total = info.get("total_count")
         if total is None or math.ceil(float(total) / page_size(info, ZONE_PAGE)) - 1 >= queries:
             return None
-        page = 1
-        while True:
-            page += 1
-            items, info = self.client.list_page(path, None, page, ZONE_PAGE)
-            records.extend(items)
-            if not more_pages(info, len(records), ZONE_PAGE, len(items)):
-                return records
+        return records + list(self.client.paginate(path, None, ZONE_PAGE, page=2, seen=len(records)))
 
     # ---- publishing --------------------------------------------------------------------
     def plan_publish(self, hostname, overwrite):

@@ -227,7 +227,9 @@ class Work(object):
 
     def note_assumed(self, what):
         """Check mode took an object that does not exist yet as created by an earlier task: say so."""
-        self.warnings.append("Check mode: %s; assumed an earlier task creates it." % what)
+        warning = "Check mode: %s; assumed an earlier task creates it." % what
+        if warning not in self.warnings:  # a value may be asked for more than once
+            self.warnings.append(warning)
         self.extra["assumed_created"] = True
 
     def adopt(self, other):
@@ -253,10 +255,7 @@ class Work(object):
         if found:
             return found[0]
         if self.check_mode and not by_id:
-            warning = "Check mode: %s: no %s named %r exists yet; assumed an earlier task creates it." % (option, target.noun, value)
-            if warning not in self.warnings:  # the value may be asked for more than once
-                self.warnings.append(warning)
-            self.extra["assumed_created"] = True
+            self.note_assumed("%s: no %s named %r exists yet" % (option, target.noun, value))
             return {"id": stand_in(target.noun, value), "name": value}
         raise ModuleError("%s: no %s %s %r exists in account %s." % (option, target.noun, "with id" if by_id else "named",
                                                                      value, self.params["account_id"]), not_found=True)
