@@ -1,5 +1,7 @@
 """Shared pytest fixtures: one emulator per test session, state reset before every test."""
 
+import socket
+
 import pytest
 
 try:
@@ -46,3 +48,13 @@ def emulator(emulator_server):
     handle = EmulatorHandle(emulator_server)
     handle.control.reset()
     return handle
+
+
+@pytest.fixture
+def refused_url():
+    """An API base URL on a loopback port nothing listens on: connections to it are refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return "http://127.0.0.1:%d/client/v4" % port

@@ -45,7 +45,7 @@ def shipped_examples():
                 yield os.path.relpath(path, ROOT), text
     for path in sorted(glob.glob(os.path.join(ROOT, "docs", "docsite", "rst", "*.rst"))):
         with open(path, encoding="utf-8") as handle:
-            for block in re.findall(r"^\.\. code:: yaml\n\n((?:(?:   .*)?\n)+)", handle.read(), re.M):
+            for block in re.findall(r"^\.\. code(?:-block)?:: yaml\n\n((?:(?:   .*)?\n)+)", handle.read(), re.M):
                 yield os.path.relpath(path, ROOT), "\n".join(line[3:] for line in block.splitlines())
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
         for block in re.findall(r"```yaml\n(.*?)```", handle.read(), re.S):

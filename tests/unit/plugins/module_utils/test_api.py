@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 
-import socket
 
 import pytest
 
@@ -177,17 +176,9 @@ def test_dropped_get_is_retried(client, emulator, sleeps):
     assert len(sleeps) == 1
 
 
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now: connection refused
-    return port
-
-
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_a_refused_connection_fails_at_once_naming_the_url(sleeps, method):
-    url = "http://127.0.0.1:%d/client/v4" % closed_port()
+def test_a_refused_connection_fails_at_once_naming_the_url(sleeps, method, refused_url):
+    url = refused_url
     client = CloudflareClient(url, api_token="t", sleep=sleeps.append)  # the default retries
     with pytest.raises(CloudflareTransportError) as info:
         client.request(method, "/accounts/x/cfd_tunnel", json={"name": "n"} if method == "POST" else None)

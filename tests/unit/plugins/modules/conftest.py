@@ -77,10 +77,16 @@ class ModuleRun(object):
 
 
 @pytest.fixture
-def sleeps(monkeypatch):
-    """Every wait the client or a poll asks for, without waiting."""
+def sleeps(monkeypatch, emulator):
+    """Every wait the client or a poll asks for, without waiting; with the emulator's request budget on,
+    each passes that much time on its clock."""
     waited = []
-    monkeypatch.setattr(_api, "default_sleep", waited.append)
+
+    def sleep(seconds):
+        waited.append(seconds)
+        if emulator.control.settings()["rate_limit"]:
+            emulator.control.advance_ratelimit(seconds)
+    monkeypatch.setattr(_api, "default_sleep", sleep)
     return waited
 
 

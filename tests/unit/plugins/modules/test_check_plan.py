@@ -208,9 +208,8 @@ def test_a_real_run_refuses_a_stand_in_before_any_request(run_module, module, ar
     assert run_module.requests() == []
 
 
-def test_the_client_never_sends_a_stand_in(emulator):
-    sent = []
-    client = _api.CloudflareClient(emulator.base_url, api_token=emulator.write_token, sleep=sent.append)
+def test_the_client_never_sends_a_stand_in(emulator, api):
+    client = api
     with pytest.raises(_api.CloudflareError) as info:
         client.get("/accounts/%s/cfd_tunnel/%s" % (emulator.account_id, TUNNEL))
     assert "never sent to the API" in str(info.value) and client.request_count == 0

@@ -11,8 +11,6 @@ import base64
 
 import pytest
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
-from ansible_collections.edgeops.cloudflare.plugins.module_utils._api import CloudflareClient
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._common import stand_in
 from ansible_collections.edgeops.cloudflare.plugins.module_utils._loop import MAX_AGE, LoopReads
 from ansible_collections.edgeops.cloudflare.plugins.modules import (cfd_tunnel, cfd_tunnel_config, hostname_route, tunnel_route,
@@ -56,13 +54,6 @@ def methods(run_module):
 
 def names(*names):
     return [dict(name=name) for name in names]
-
-
-def same_results(with_reads, without):
-    """Loop results with and without shared reads: equal but for the ids and times of objects created by each."""
-    def strip(result):
-        return dict((key, value) for key, value in result.items() if key not in ("tunnel", "diff", "route", "hostname_route"))
-    assert [strip(r) for r in with_reads] == [strip(r) for r in without]
 
 
 # ---- tunnels --------------------------------------------------------------------------------
@@ -206,16 +197,10 @@ def test_warp_connectors_tokens_and_configurations_share_the_listing(run_module,
         ("PUT", "cfd_tunnel/%s/configurations" % configs[1]["tunnel"]["id"])]
 
 
-def test_the_items_share_what_the_api_said_about_the_request_budget(run_module, api, emulator, monkeypatch):
+def test_the_items_share_what_the_api_said_about_the_request_budget(run_module, api, emulator, sleeps):
     """Items that send one request each (the listing answered their lookups) are paced too: the request
     that would have eaten into the reserve waits for the window instead of tripping the 429 block."""
-    waited = []
-
-    def sleep(seconds):
-        waited.append(seconds)
-        emulator.control.advance_ratelimit(seconds)
-
-    monkeypatch.setattr(_api, "default_sleep", sleep)
+    waited = sleeps
     emulator.control.rate_limit(10, 30)  # a reserve of 1 (10 %)
     for _other_tool in range(7):
         api.get(path(emulator, "cfd_tunnel"))
@@ -310,8 +295,8 @@ def test_a_looped_teardown_with_delete_routes_reads_each_kind_once(run_module, a
 
 # ---- the listings themselves ---------------------------------------------------------------
 
-def test_an_answer_that_is_not_the_object_drops_the_listing(emulator):
-    client = CloudflareClient(emulator.base_url, api_token=emulator.write_token)
+def test_an_answer_that_is_not_the_object_drops_the_listing(emulator, api):
+    client = api
     reads = LoopReads()
     collection = path(emulator, "cfd_tunnel")
     assert reads.find(client, collection, LIVE, lambda t: True) == []

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, cfd_tunnel_info
 
 
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 # ---- 4. a wrong CLOUDFLARE_BASE_URL: named at once ------------------------------------------
 
-def test_a_wrong_base_url_in_the_environment_fails_at_once_naming_it(run_module, emulator, sleeps, monkeypatch):
-    url = "http://127.0.0.1:%d/client/v4" % closed_port()
+def test_a_wrong_base_url_in_the_environment_fails_at_once_naming_it(run_module, emulator, sleeps, monkeypatch, refused_url):
+    url = refused_url
     monkeypatch.setenv("CLOUDFLARE_BASE_URL", url)
     started = time.monotonic()
     result = run_module(cfd_tunnel, dict(name="web", api_token=emulator.write_token, account_id=emulator.account_id), auth=False)

@@ -5,25 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from ansible_collections.edgeops.cloudflare.plugins.module_utils import _api
 from ansible_collections.edgeops.cloudflare.plugins.modules import cfd_tunnel, cfd_tunnel_info
 from ansible_collections.edgeops.cloudflare.plugins.plugin_utils import _inprocess
 
 WAITED = ("Waited 30s for Cloudflare's API rate limit: only 2 requests of 20 per 30s were left, the reserve that "
           "rate_limit_reserve (10%) keeps for other clients and retries. Every client of the same user or token "
           "(other forks, hosts and tools, the dashboard) spends that budget.")
-
-
-@pytest.fixture
-def sleeps(monkeypatch, emulator):
-    """Waits recorded without waiting; each passes that much time on the emulator's budget clock."""
-    waited = []
-
-    def sleep(seconds):
-        waited.append(seconds)
-        emulator.control.advance_ratelimit(seconds)
-    monkeypatch.setattr(_api, "default_sleep", sleep)
-    return waited
 
 
 def spend(emulator, count):
