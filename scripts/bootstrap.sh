@@ -134,28 +134,27 @@ prepare_venv "$ROOT/.venv-release" "==$ANSIBLE_CORE_VERSION" "$ROOT/requirements
 
 # --- 4. python3.X symlinks for ansible-test -------------------------------------------------
 mkdir -p "$PYBIN"
-FOUND=()
+# link_pythons VERSION...: link each pyenv Python found into $PYBIN; prints the versions linked
+link_pythons() {
+    local v py
+    for v in "$@"; do
+        py="$(pyenv_python "$v")"
+        if [[ -z "$py" ]]; then
+            rm -f "$PYBIN/python$v"
+            continue
+        fi
+        [[ "$(readlink "$PYBIN/python$v" 2>/dev/null)" == "$py" ]] || ln -sfn "$py" "$PYBIN/python$v"
+        echo "$v"
+    done
+}
+# shellcheck disable=SC2086  # version lists split on spaces
+mapfile -t FOUND < <(link_pythons $MODULE_VERSIONS)
 for v in $MODULE_VERSIONS; do
-    py="$(pyenv_python "$v")"
-    if [[ -z "$py" ]]; then
-        rm -f "$PYBIN/python$v"
-        log "WARNING: no pyenv Python $v: ansible-test cannot test modules on it"
-        continue
-    fi
-    [[ "$(readlink "$PYBIN/python$v" 2>/dev/null)" == "$py" ]] || ln -sfn "$py" "$PYBIN/python$v"
-    FOUND+=("$v")
+    [[ " ${FOUND[*]} " == *" $v "* ]] || log "WARNING: no pyenv Python $v: ansible-test cannot test modules on it"
 done
 log "pythons for ansible-test in $PYBIN: ${FOUND[*]:-none}"
-BELOW=()
-for v in $BELOW_FLOOR_VERSIONS; do
-    py="$(pyenv_python "$v")"
-    if [[ -z "$py" ]]; then
-        rm -f "$PYBIN/python$v"
-        continue
-    fi
-    [[ "$(readlink "$PYBIN/python$v" 2>/dev/null)" == "$py" ]] || ln -sfn "$py" "$PYBIN/python$v"
-    BELOW+=("$v")
-done
+# shellcheck disable=SC2086
+mapfile -t BELOW < <(link_pythons $BELOW_FLOOR_VERSIONS)
 log "pythons below the modules' floor in $PYBIN: ${BELOW[*]:-none, the floor check of phase release fails}"
 
 # --- 5. Debian packages ----------------------------------------------------------------------

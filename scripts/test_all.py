@@ -58,18 +58,21 @@ PHASES = ('copy', 'lint', 'sanity', 'units', 'demo', 'integration', 'sanity-' + 
 SUMMARY_RE = re.compile(r'^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$')
 
 
-def read_galaxy():
-    """Return (namespace, name) from galaxy.yml without needing PyYAML."""
-    values = {}
+def read_galaxy_key(key):
+    """A top-level scalar of galaxy.yml in a checkout (no PyYAML needed)."""
     with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
-        for line in handle:
-            match = re.match(r'^(namespace|name):\s*(\S+)\s*$', line)
-            if match:
-                values[match.group(1)] = match.group(2).strip('\'"')
-    return values['namespace'], values['name']
+        return re.search(r'^%s:\s*(\S+)\s*$' % key, handle.read(), re.M).group(1).strip('\'"')
 
 
-NAMESPACE, NAME = read_galaxy()
+def released_versions(root):
+    """The releases in a checkout's changelogs/changelog.yaml, by version."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    with open(os.path.join(root, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
+        return (yaml.safe_load(handle) or {}).get('releases') or {}
+
+
+NAMESPACE, NAME = read_galaxy_key('namespace'), read_galaxy_key('name')
 DEST = os.path.join(COLLECTIONS, 'ansible_collections', NAMESPACE, NAME)
 
 
@@ -439,6 +442,7 @@ class Emulator:
         self.root = root
         self.port_file = os.path.join(BUILD, '%s-emulator.port' % name)
         self.process = None
+        self.stopped = False
 
     def __enter__(self):
         if os.path.exists(self.port_file):
@@ -454,11 +458,13 @@ class Emulator:
             if port:
                 break
             time.sleep(0.1)
+        if not port:
+            stop_group(self.process)
+            raise RuntimeError('the emulator did not write its port in 10 s')
         return 'http://127.0.0.1:%s/client/v4' % port
 
     def __exit__(self, *_exc):
-        if not stop_group(self.process):
-            raise RuntimeError('the emulator did not stop on SIGTERM within 10 s (killed)')
+        self.stopped = stop_group(self.process)
 
 
 def stop_group(proc, seconds=10):
@@ -707,9 +713,7 @@ def phase_docs(tally):
     fragments = os.path.join(DEST, 'changelogs', 'fragments')
     if not os.path.isdir(fragments) or not os.listdir(fragments):
         version = read_galaxy_key('version')
-        with open(os.path.join(DEST, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
-            released = re.search(r'^  %s:$' % re.escape(version), handle.read(), re.M)
-        if released:  # right after a release: every fragment went into its changelog entry
+        if version in released_versions(DEST):  # right after a release: every fragment went into its changelog entry
             print('no pending changelog fragments: %s is released' % version)
         else:
             tally.empty('no changelog fragments')
@@ -845,12 +849,6 @@ MUST_SHIP = ('README.md', 'COPYING', 'CHANGELOG.rst', 'requirements.txt', 'meta/
 TARBALL_MAX_BYTES = 512 * 1024
 TARBALL_MAX_ENTRIES = 300
 MARKDOWN_LINK_RE = re.compile(r'\]\(([^)\s]+)\)|^\[[^\]]+\]:\s*(\S+)|<(https?://[^>]+)>', re.M)
-
-
-def read_galaxy_key(key):
-    """A top-level scalar of galaxy.yml in a checkout."""
-    with open(os.path.join(ROOT, 'galaxy.yml'), encoding='utf-8') as handle:
-        return re.search(r'^%s:\s*(\S+)\s*$' % key, handle.read(), re.M).group(1).strip('\'"')
 
 
 def plant_leftovers(src):
@@ -991,6 +989,8 @@ def release_sanity(tally, venv, tarball):
 
 def check_python_floor(tally, collections):
     """On the oldest ansible-core, a module on Python 2.7 and 3.6 fails with the floor's message."""
+    if venv_missing(tally, OLD_VENV):
+        return
     for version in ('2.7', '3.6'):
         python = os.path.join(PYBIN, 'python' + version)
         if not os.path.exists(python):
@@ -1060,7 +1060,8 @@ def release_runner(tally, src, tarball):
     os.makedirs(os.path.join(data, 'inventory'))
     with open(os.path.join(data, 'inventory', 'hosts'), 'w', encoding='utf-8') as handle:
         handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % tool('python', RELEASE_VENV))
-    with Emulator(src, 'release') as api_url:
+    emulator = Emulator(src, 'release')
+    with emulator as api_url:
         # What a custom credential type injects, plus where AWX installs a project's collections.
         write_yaml(os.path.join(data, 'env', 'envvars'), {
             'CLOUDFLARE_API_TOKEN': EMULATOR_TOKEN, 'CLOUDFLARE_ACCOUNT_ID': EMULATOR_ACCOUNT, 'CLOUDFLARE_BASE_URL': api_url,
@@ -1074,8 +1075,9 @@ def release_runner(tally, src, tarball):
     for path in sorted(glob.glob(os.path.join(artifacts, 'job_events', '*.json'))):
         with open(path, encoding='utf-8') as handle:
             events.append(json.load(handle))
-    with open(os.path.join(artifacts, 'status'), encoding='utf-8') if os.path.isfile(os.path.join(artifacts, 'status')) else \
-            open(os.devnull, encoding='utf-8') as handle:
+    tally.check(emulator.stopped, 'the emulator stops on SIGTERM within 10 s')
+    status_file = os.path.join(artifacts, 'status')
+    with open(status_file if os.path.isfile(status_file) else os.devnull, encoding='utf-8') as handle:
         status = handle.read().strip()
     tally.check(rc == 0 and status == 'successful', 'ansible-runner run: exit %d, status %s' % (rc, status or 'none'))
     failed = [e for e in events if e.get('event') in ('runner_on_failed', 'runner_on_unreachable')
@@ -1103,11 +1105,8 @@ def release_runner(tally, src, tarball):
 
 def check_changelog(tally, src):
     """The changelog has an entry for the version built, and every version_added is released or this one."""
-    import yaml  # pylint: disable=import-outside-toplevel
-
     version = read_galaxy_key('version')
-    with open(os.path.join(src, 'changelogs', 'changelog.yaml'), encoding='utf-8') as handle:
-        releases = (yaml.safe_load(handle) or {}).get('releases') or {}
+    releases = released_versions(src)
     with open(os.path.join(src, 'CHANGELOG.rst'), encoding='utf-8') as handle:
         rendered = re.search(r'^v%s\n=+$' % re.escape(version), handle.read(), re.M)
     tally.check(version in releases and rendered, 'changelog: a release entry for %s in changelogs/changelog.yaml and CHANGELOG.rst%s' % (
