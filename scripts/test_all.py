@@ -582,7 +582,7 @@ def role_failures(lines, most=10):
     return found[:most]
 
 
-def phase_role(tally, echo=True):
+def phase_role(tally):
     """tests/role/run.sh (owned by the role tests), which prints its own 'N passed, N failed'.
 
     It gets VENV, COLLECTIONS_PATH (the copy) and its own BUILD_DIR (it empties that folder).
@@ -591,7 +591,7 @@ def phase_role(tally, echo=True):
     if not os.path.isfile(script):
         tally.empty('tests/role/run.sh does not exist yet')
         return
-    rc, lines = run(['bash', script], 'role', cwd=ROOT, echo=echo,
+    rc, lines = run(['bash', script], 'role', cwd=ROOT,
                     env=test_env(VENV=VENV, COLLECTIONS_PATH=COLLECTIONS, BUILD_DIR=os.path.join(BUILD, 'role-tests')))
     counts = None
     for line in lines:
@@ -1218,7 +1218,7 @@ class Background:
 
     def work(self, func):
         try:
-            func(self.tally, echo=False)
+            func(self.tally)  # run() keeps the output of a thread to its log
         except Exception as exc:  # pylint: disable=broad-exception-caught
             self.tally.failed += 1
             self.tally.failures.append('role phase crashed: %s: %s' % (type(exc).__name__, exc))

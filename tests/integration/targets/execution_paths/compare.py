@@ -128,6 +128,10 @@ def expectations(results):
             ("r_access_token_info", "service_tokens"), ("r_access_policy_info", "policies"), ("r_access_app_info", "applications"))),
         "Access objects are deleted": all(get(name, "changed") is True for name in (
             "r_access_app_delete_check", "r_access_app_delete", "r_access_policy_delete", "r_access_token_delete")),
+        "refused input fails, saying why": all(get(name, "failed") is True and fragment in (get(name, "msg") or "") for name, fragment in (
+            ("r_vnet_delete_default", "is the default network, which the API does not delete"),
+            ("r_route_bad", "must be an IPv4 or IPv6 network in CIDR form"),
+            ("r_access_policy_bad", "unknown rule kind 'emails'"))),
     }
     if "invocation" in results["r_options_masked"]:  # ansible-core 2.16 does not register it
         checks["invocation masks nested no_log values"] = \

@@ -41,11 +41,10 @@ class CallbackModule(CallbackBase):
         for part in [outcome] + list(outcome.get("results") or []):  # a loop's items carry their own diffs
             diff = part.get("diff") if isinstance(part, dict) else None
             diffs.extend(diff if isinstance(diff, list) else [diff] if diff else [])
-        entry = dict(play=self.play, task=result._task.get_name(), action=result._task.action,
-                     host=result._host.get_name(), status=status, changed=bool(outcome.get("changed")),
-                     diff=any(isinstance(d, dict) and d.get("before") != d.get("after") for d in diffs),
+        entry = dict(play=self.play, task=result._task.get_name(), action=result._task.action, status=status,
+                     changed=bool(outcome.get("changed")), diff=any(isinstance(d, dict) and d.get("before") != d.get("after") for d in diffs),
                      hidden="censored" in outcome,  # no_log: a result that holds a secret shows nothing
-                     assumed=bool(outcome.get("assumed_created")), msg=outcome.get("msg") if status == "failed" else None)
+                     msg=outcome.get("msg") if status == "failed" else None)
         with open(os.environ["PLAN_RECORD"], "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
 
